@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { SelfRefineError } from '../errors.js';
+import { registerSampleCommand } from './sample.js';
+
+const program = new Command();
+program
+  .name('selfrefine')
+  .description('Self-Refining Video Sampling (Predict-and-Perturb) for flow-matching video models')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerSampleCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof SelfRefineError) {
+    process.stderr.write(`selfrefine: error: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`selfrefine: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,73 @@
+// Refinement plans: which outer steps get Predict-and-Perturb, and how many extra evaluations each.
+// Step indices are 0-based outer step indices of the σ grid (step i goes from σ_i to σ_{i+1}).
+import { UsageError } from '../errors.js';
+
+/** Outer step index → K (extra evaluations at that step; the maximum K for adaptive refinement). */
+export type RefinePlan = ReadonlyMap<number, number>;
+
+export const EMPTY_PLAN: RefinePlan = new Map();
+
+const PLAN_HELP = 'expected comma-separated "STEP:K" or "FIRST-LAST:K" items, e.g. "2-5:3,6-13:1"';
+
+/** Parse "2-5:3,6-13:1" (inclusive ranges). An empty string is the empty plan. */
+export function parsePlan(text: string): RefinePlan {
+  const plan = new Map<number, number>();
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'none') return plan;
+  for (const rawItem of trimmed.split(',')) {
+    const item = rawItem.trim();
+    const m = /^(\d+)(?:\s*-\s*(\d+))?\s*:\s*(-?\d+)$/.exec(item);
+    if (m === null) throw new UsageError(`malformed refinement plan item '${item}' in '${text}': ${PLAN_HELP}`);
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    const k = Number(m[3]);
+    if (last < first) throw new UsageError(`refinement plan range '${item}' runs backwards; write FIRST-LAST with FIRST ≤ LAST`);
+    if (k < 0) throw new UsageError(`refinement plan item '${item}' has K = ${k}; K must be ≥ 0`);
+    for (let i = first; i <= last; i++) {
+      if (plan.has(i)) throw new UsageError(`refinement plan '${text}' names step ${i} twice`);
+      if (k > 0) plan.set(i, k);
+    }
+  }
+  return plan;
+}
+
+/** The shorthand plan: K extra evaluations at each of the first ⌈fraction·steps⌉ steps (from `start`). */
+export function windowPlan(steps: number, fraction: number, k: number, start = 0): RefinePlan {
+  if (!(fraction >= 0 && fraction <= 1)) throw new UsageError(`refinement window must be a fraction in [0, 1], got ${fraction}`);
+  if (!Number.isInteger(k) || k < 0) throw new UsageError(`K must be an integer ≥ 0, got ${k}`);
+  const plan = new Map<number, number>();
+  const end = Math.ceil(fraction * steps - 1e-9);
+  if (k > 0) for (let i = start; i < end; i++) plan.set(i, k);
+  return plan;
+}
+
+/** Check a plan against the number of steps of the grid it will run on. */
+export function checkPlan(plan: RefinePlan, steps: number): void {
+  for (const [step, k] of plan) {
+    if (!Number.isInteger(step) || step < 0 || step >= steps) {
+      throw new UsageError(`refinement plan names step ${step}, but the grid has steps 0..${steps - 1}`);
+    }
+    if (!Number.isInteger(k) || k < 0) throw new UsageError(`refinement plan gives step ${step} K = ${k}; K must be an integer ≥ 0`);
+  }
+}
+
+/** NFE a plan adds when every inner iteration runs (no early exit). */
+export function planExtraNfe(plan: RefinePlan): number {
+  let total = 0;
+  for (const k of plan.values()) total += k;
+  return total;
+}
+
+export function formatPlan(plan: RefinePlan): string {
+  const steps = [...plan.keys()].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    let j = i;
+    const k = plan.get(steps[i]);
+    while (j + 1 < steps.length && steps[j + 1] === steps[j] + 1 && plan.get(steps[j + 1]) === k) j++;
+    parts.push(i === j ? `${steps[i]}:${k}` : `${steps[i]}-${steps[j]}:${k}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,192 @@
+// The sampler: k-diffusion style `sample_*(model, x, sigmas, options)` functions over explicit
+// state, with Predict-and-Perturb refinement (SPEC §2) composed with any solver.
+//
+// Refinement and multistep solvers. At a refined step i the solver first prepares its state
+// (UniPC: corrector) and the outer evaluation gives (state, x0, candidate). Each inner
+// iteration k perturbs the fused x0, evaluates, and builds its candidate with the SAME solver
+// formula and the SAME history (UniPC: predictor from the perturbed state x_k and x0_k, using
+// m_{i−1}); it never commits. The mask fuses candidate, x0 and (for UniPC) the state per
+// position. Only then is the step committed, once, with the fused state and fused x0: the next
+// corrector and the next multistep extrapolation see exactly the point the refined step
+// started its prediction from. With Euler this is the official algorithm; with an empty plan,
+// or with τ = ∞, every solver takes its plain step bit for bit.
+import { UsageError } from '../errors.js';
+import type { GuidedVelocity, StepInfo } from './guidance.js';
+import { checkPlan } from './plan.js';
+import {
+  checkRefineOptions,
+  fuseUncertain,
+  growCertainSet,
+  OFFICIAL_EARLY_EXIT,
+  perturb,
+  predictWithUncertainty,
+  type RefineOptions,
+} from './refine.js';
+import { gridSteps, type SigmaGrid } from './schedules.js';
+import { createSolver, type SolverName, type SolverOptions } from './solvers.js';
+import { formatShape, numel, positions } from './tensor.js';
+
+/** What a step observer sees. Buffers are only valid during the callback: copy what you keep. */
+export interface StepReport {
+  /** Step index in the caller's numbering (grid index + stepOffset). */
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly sigma: number;
+  readonly sigmaNext: number;
+  readonly timestep: number;
+  /** NFE spent so far, this step included. */
+  readonly nfe: number;
+  /** The state after the step (at sigmaNext). */
+  readonly x: Float32Array;
+  /** The step's (fused) clean-data prediction. */
+  readonly x0: Float32Array;
+  /** Refined steps: the cumulative certain set over F·H·W positions (1 = certain); null otherwise. */
+  readonly certain: Uint8Array | null;
+  /** Refined steps: fraction of positions still uncertain when the step ended; null otherwise. */
+  readonly uncertainFraction: number | null;
+  /** Inner iterations run at this step (0 for a plain step). */
+  readonly innerIterations: number;
+}
+
+export type StepObserver = (report: StepReport) => void | Promise<void>;
+
+export interface SampleOptions extends SolverOptions {
+  readonly refine?: RefineOptions;
+  readonly observer?: StepObserver;
+  /** Added to grid step indices for the plan, the observer and guidance (when a run is split in segments). */
+  readonly stepOffset?: number;
+  /** Total steps reported to the observer (defaults to the grid's). */
+  readonly totalSteps?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface SampleResult {
+  /** The final state (a new buffer; the input is not modified). */
+  readonly x: Float32Array;
+  readonly nfe: number;
+  readonly refinedSteps: number;
+  readonly innerIterations: number;
+  /** Inner iterations the plan allowed but early exit (or adaptive stopping) skipped: NFE saved. */
+  readonly nfeSaved: number;
+}
+
+/** Sample with any solver. `x` is the state at grid.sigmas[0] (pure noise for a full grid). */
+export async function sample(
+  solverName: SolverName,
+  model: GuidedVelocity,
+  x: Float32Array,
+  grid: SigmaGrid,
+  options: SampleOptions = {},
+): Promise<SampleResult> {
+  const size = numel(model.shape);
+  if (x.length !== size) {
+    throw new UsageError(`initial latent has ${x.length} values; the model's latent ${formatShape(model.shape)} needs ${size}`);
+  }
+  const steps = gridSteps(grid);
+  const offset = options.stepOffset ?? 0;
+  const totalSteps = options.totalSteps ?? steps + offset;
+  const refine = options.refine;
+  if (refine !== undefined) {
+    checkRefineOptions(refine);
+    const localPlan = new Map<number, number>();
+    for (const [s, k] of refine.plan) if (s >= offset && s < offset + steps) localPlan.set(s - offset, k);
+    checkPlan(localPlan, steps);
+  }
+  const stopBelow = refine?.stopWhenUncertainBelow ?? OFFICIAL_EARLY_EXIT;
+  const P = positions(model.shape);
+  const C = model.shape[0];
+  const solver = createSolver(solverName, grid, size, options);
+
+  let cur = Float32Array.from(x);
+  let next = new Float32Array(size);
+  const v = new Float32Array(size);
+  const x0 = new Float32Array(size);
+  // Refinement buffers, allocated once per run when a plan exists.
+  const needRefine = refine !== undefined && refine.plan.size > 0;
+  const xk = needRefine ? new Float32Array(size) : v;
+  const vk = needRefine ? new Float32Array(size) : v;
+  const x0k = needRefine ? new Float32Array(size) : v;
+  const nextk = needRefine ? new Float32Array(size) : v;
+  const eps = needRefine ? new Float32Array(size) : v;
+  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
+  const usum = new Float32Array(needRefine ? P : 0);
+  const certain = new Uint8Array(needRefine ? P : 0);
+
+  let nfe = 0;
+  let refinedSteps = 0;
+  let innerTotal = 0;
+  let nfeSaved = 0;
+
+  for (let i = 0; i < steps; i++) {
+    if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+    const sigma = grid.sigmas[i];
+    const info: StepInfo = { step: i + offset, sigma, timestep: grid.timesteps[i] };
+    nfe += await model.evaluate(cur, info, v);
+    for (let j = 0; j < size; j++) x0[j] = cur[j] - sigma * v[j];
+    let state = solver.prepare(i, cur, x0);
+    solver.candidate(i, state, v, x0, next);
+
+    const K = refine?.plan.get(i + offset) ?? 0;
+    let inner = 0;
+    let uncertainFraction: number | null = null;
+    if (refine !== undefined && K > 0) {
+      refinedSteps++;
+      certain.fill(0);
+      let certainCount = 0;
+      if (solver.historyUsesState) {
+        fusedState.set(state);
+        state = fusedState;
+      }
+      for (let k = 1; k <= K; k++) {
+        if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+        refine.noise.fill(eps);
+        perturb(xk, x0, eps, sigma);
+        nfe += await model.evaluate(xk, info, vk);
+        predictWithUncertainty(x0k, usum, xk, vk, x0, sigma);
+        solver.candidate(i, xk, vk, x0k, nextk);
+        certainCount = growCertainSet(certain, usum, refine.tau, C, certainCount);
+        const allUncertain = certainCount === 0;
+        if (certainCount < P) {
+          fuseUncertain(next, nextk, certain, allUncertain);
+          fuseUncertain(x0, x0k, certain, allUncertain);
+          if (solver.historyUsesState) fuseUncertain(fusedState, xk, certain, allUncertain);
+        }
+        inner++;
+        if (1 - certainCount / P < stopBelow) break;
+      }
+      uncertainFraction = 1 - certainCount / P;
+      innerTotal += inner;
+      nfeSaved += K - inner;
+    }
+    solver.commit(i, state, x0);
+    const t = cur;
+    cur = next;
+    next = t;
+    if (options.observer !== undefined) {
+      await options.observer({
+        step: i + offset,
+        totalSteps,
+        sigma,
+        sigmaNext: grid.sigmas[i + 1],
+        timestep: info.timestep,
+        nfe,
+        x: cur,
+        x0,
+        certain: inner > 0 ? certain : null,
+        uncertainFraction,
+        innerIterations: inner,
+      });
+    }
+  }
+  return { x: cur, nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
+}
+
+/** Euler sampling (the official P&P algorithm when `options.refine` is set). */
+export function sampleEuler(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
+  return sample('euler', model, x, grid, options);
+}
+
+/** UniPC (bh2, order 2) sampling, as Wan's FlowUniPCMultistepScheduler. */
+export function sampleUniPC(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
+  return sample('unipc', model, x, grid, options);
+}

@@ -1,0 +1,137 @@
+// Solvers over explicit state (SPEC §4). A solver run keeps its history in a record the sampler
+// owns; nothing advances unless the sampler calls `commit` for an outer step, so inner
+// refinement evaluations can never move a solver forward.
+//
+// Per outer step i the sampler calls, in order:
+//   state = prepare(i, x, x0)          the point the step starts from (UniPC: corrector applied)
+//   candidate(i, state, v, x0, out)    the step σ_i → σ_{i+1} from a (state, v, x0) triple
+//   commit(i, state, x0)               record the step in the history
+// `candidate` may be called many times per step (once per refinement iteration) with other triples.
+import type { SigmaGrid } from './schedules.js';
+
+export type SolverName = 'euler' | 'unipc';
+
+export interface SolverRun {
+  readonly name: SolverName;
+  /** Whether `commit` records the step's state, so refinement must fuse the state as well as x0. */
+  readonly historyUsesState: boolean;
+  prepare(i: number, x: Float32Array, x0: Float32Array): Float32Array;
+  candidate(i: number, state: Float32Array, v: Float32Array, x0: Float32Array, out: Float32Array): void;
+  commit(i: number, state: Float32Array, x0: Float32Array): void;
+}
+
+export interface SolverOptions {
+  /** UniPC only: run the corrector (default true, as Wan does). */
+  readonly corrector?: boolean;
+}
+
+export function createSolver(name: SolverName, grid: SigmaGrid, size: number, options: SolverOptions = {}): SolverRun {
+  return name === 'euler' ? eulerSolver(grid) : uniPcSolver(grid, size, options.corrector ?? true);
+}
+
+/** Euler: x' = x + (σ' − σ)·v. Stateless. */
+function eulerSolver(grid: SigmaGrid): SolverRun {
+  const { sigmas } = grid;
+  return {
+    name: 'euler',
+    historyUsesState: false,
+    prepare: (_i, x) => x,
+    candidate(i, state, v, _x0, out) {
+      const dt = sigmas[i + 1] - sigmas[i];
+      const n = out.length;
+      for (let j = 0; j < n; j++) out[j] = state[j] + dt * v[j];
+    },
+    commit() {},
+  };
+}
+
+function lambda(sigma: number): number {
+  return Math.log((1 - sigma) / sigma);
+}
+
+/**
+ * UniPC (bh2, order 2, data prediction, lower-order final, corrector) as Wan's
+ * FlowUniPCMultistepScheduler. History: m_{i−1}, m_{i−2} (data predictions), the corrected state
+ * x^c_{i−1}, the previous predictor order and the number of committed steps.
+ */
+function uniPcSolver(grid: SigmaGrid, size: number, useCorrector: boolean): SolverRun {
+  const { sigmas } = grid;
+  const steps = sigmas.length - 1;
+  let m1 = new Float32Array(size); // m_{i−1}
+  let m2 = new Float32Array(size); // m_{i−2}
+  const xcPrev = new Float32Array(size); // x^c_{i−1}
+  const xc = new Float32Array(size); // x^c_i (prepare's output)
+  let committed = 0;
+  let lastOrder = 0;
+
+  function predictorOrder(i: number): number {
+    return Math.min(2, steps - i, committed + 1);
+  }
+
+  return {
+    name: 'unipc',
+    historyUsesState: true,
+    prepare(i, x, x0) {
+      if (!useCorrector || committed === 0 || i === 0) return x;
+      const sPrev = sigmas[i - 1];
+      const s = sigmas[i];
+      const alpha = 1 - s;
+      const h = lambda(s) - lambda(sPrev);
+      const phi = Math.expm1(-h);
+      const B = phi;
+      const a = s / sPrev;
+      const b = -alpha * phi;
+      if (lastOrder === 1) {
+        const c = -alpha * B * 0.5;
+        for (let j = 0; j < size; j++) xc[j] = a * xcPrev[j] + b * m1[j] + c * (x0[j] - m1[j]);
+      } else {
+        const r = (lambda(sigmas[i - 2]) - lambda(sPrev)) / h;
+        const hh = -h;
+        const b1 = (phi / hh - 1) / B;
+        const b2 = (2 * ((phi / hh - 1) / hh - 0.5)) / B;
+        // solve [[1, 1], [r, 1]]·ρ = [b1, b2]
+        const rho0 = (b1 - b2) / (1 - r);
+        const rho1 = b1 - rho0;
+        const cD = (-alpha * B * rho0) / r;
+        const cT = -alpha * B * rho1;
+        for (let j = 0; j < size; j++) {
+          const mPrev = m1[j];
+          xc[j] = a * xcPrev[j] + b * mPrev + cD * (m2[j] - mPrev) + cT * (x0[j] - mPrev);
+        }
+      }
+      return xc;
+    },
+    candidate(i, state, _v, x0, out) {
+      const s = sigmas[i];
+      const sn = sigmas[i + 1];
+      if (sn === 0) {
+        out.set(x0);
+        return;
+      }
+      const h = lambda(sn) - lambda(s);
+      const phi = Math.expm1(-h);
+      const a = sn / s;
+      const alphaN = 1 - sn;
+      const b = -alphaN * phi;
+      if (predictorOrder(i) === 1) {
+        for (let j = 0; j < size; j++) out[j] = a * state[j] + b * x0[j];
+      } else {
+        const rPrime = (lambda(sigmas[i - 1]) - lambda(s)) / h;
+        const c = (-alphaN * phi * 0.5) / rPrime;
+        for (let j = 0; j < size; j++) {
+          const m = x0[j];
+          out[j] = a * state[j] + b * m + c * (m1[j] - m);
+        }
+      }
+    },
+    commit(i, state, x0) {
+      lastOrder = predictorOrder(i);
+      const t = m2;
+      m2 = m1;
+      m1 = t;
+      m1.set(x0);
+      xcPrev.set(state);
+      committed++;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// A complete sampler configuration (what the CLI, presets and the benchmark describe) and the
+// presets of the real models (SPEC §3).
+import { UsageError } from '../errors.js';
+import type { CfgForm } from '../core/guidance.js';
+import { flowGrid, karrasRfGrid, explicitGrid, type SigmaGrid } from '../core/schedules.js';
+import type { SolverName } from '../core/solvers.js';
+
+export type GridSpec =
+  | { readonly kind: 'flow'; readonly shift: number }
+  | { readonly kind: 'karras-rf' }
+  | { readonly kind: 'explicit'; readonly sigmas: readonly number[] };
+
+export interface GuidanceSpec {
+  readonly form: CfgForm;
+  /** Guidance scale; with experts, the high-noise expert's scale. */
+  readonly scale: number;
+  /** Two-expert models: the low-noise expert's scale and the timestep boundary. */
+  readonly experts?: { readonly lowScale: number; readonly boundary: number };
+  /** CFG-Zero*: v = 0 for this many first steps (0 = optimised scale only). */
+  readonly zeroStar?: { readonly zeroInitSteps: number };
+}
+
+export type RefineSpec =
+  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'pnp';
+      readonly plan: string;
+      readonly tau: number;
+      /** Official early exit at 99.9 % certain (default on). */
+      readonly earlyExit: boolean;
+    }
+  | {
+      readonly mode: 'adaptive';
+      /** Plan of K_max per step. */
+      readonly plan: string;
+      readonly tau: number;
+      /** Stop a step once the uncertain fraction falls below this. */
+      readonly stopBelow: number;
+    };
+
+export interface RestartSpec {
+  readonly atStep: number;
+  readonly sigmaHigh: number;
+  readonly steps: number;
+  readonly repeats: number;
+}
+
+export interface FreeInitSpec {
+  readonly passes: number;
+  readonly sigmaRenoise: number;
+}
+
+export interface SamplerConfig {
+  readonly solver: SolverName;
+  readonly steps: number;
+  readonly grid: GridSpec;
+  readonly guidance: GuidanceSpec;
+  readonly refine: RefineSpec;
+  readonly restart?: RestartSpec;
+  readonly freeInit?: FreeInitSpec;
+}
+
+export function buildGrid(steps: number, spec: GridSpec): SigmaGrid {
+  switch (spec.kind) {
+    case 'flow':
+      return flowGrid(steps, spec.shift);
+    case 'karras-rf':
+      return karrasRfGrid(steps);
+    case 'explicit':
+      return explicitGrid(spec.sigmas);
+  }
+}
+
+export interface Preset {
+  readonly name: string;
+  readonly description: string;
+  readonly config: SamplerConfig;
+}
+
+// Plans and τ from SPEC §3. Wan2.1 has no published plan in SPEC ("paper default"): we use the
+// Wan2.2 window (steps 5–35 % of the run) scaled to 50 steps. Cosmos: 35 Karras points plus the
+// final σ_min → 0 denoise, i.e. 36 evaluations for "35 steps", as Cosmos's sampler does.
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'wan2.1-t2v-14b',
+    description: 'Wan2.1 T2V 14B: 50 UniPC steps, shift 5, CFG 5 (Wan form), P&P τ 0.25',
+    config: {
+      solver: 'unipc',
+      steps: 50,
+      grid: { kind: 'flow', shift: 5 },
+      guidance: { form: 'wan', scale: 5 },
+      refine: { mode: 'pnp', plan: '2-7:3,8-17:1', tau: 0.25, earlyExit: true },
+    },
+  },
+  {
+    name: 'wan2.1-t2v-1.3b',
+    description: 'Wan2.1 T2V 1.3B: 50 UniPC steps, shift 8, CFG 6 (Wan form), P&P τ 0.25',
+    config: {
+      solver: 'unipc',
+      steps: 50,
+      grid: { kind: 'flow', shift: 8 },
+      guidance: { form: 'wan', scale: 6 },
+      refine: { mode: 'pnp', plan: '2-7:3,8-17:1', tau: 0.25, earlyExit: true },
+    },
+  },
+  {
+    name: 'wan2.2-t2v-a14b',
+    description: 'Wan2.2 T2V A14B: 40 UniPC steps, shift 12, CFG 4 / 3 (experts, boundary 875), P&P 2–5:3, 6–13:1 (60 NFE), τ 0.2',
+    config: {
+      solver: 'unipc',
+      steps: 40,
+      grid: { kind: 'flow', shift: 12 },
+      guidance: { form: 'wan', scale: 4, experts: { lowScale: 3, boundary: 875 } },
+      refine: { mode: 'pnp', plan: '2-5:3,6-13:1', tau: 0.2, earlyExit: true },
+    },
+  },
+  {
+    name: 'wan2.2-i2v-a14b',
+    description: 'Wan2.2 I2V A14B: 40 UniPC steps, shift 5, CFG 3.5 / 3.5 (experts, boundary 900), P&P 1–5:3, 6–13:1 (63 NFE), mask off',
+    config: {
+      solver: 'unipc',
+      steps: 40,
+      grid: { kind: 'flow', shift: 5 },
+      guidance: { form: 'wan', scale: 3.5, experts: { lowScale: 3.5, boundary: 900 } },
+      refine: { mode: 'pnp', plan: '1-5:3,6-13:1', tau: 0, earlyExit: true },
+    },
+  },
+  {
+    name: 'cosmos-predict2.5-2b',
+    description: 'Cosmos-Predict2.5 2B: 35 Karras-RF steps (+ final denoise), CFG 4 (Cosmos form), P&P 3–8:2, 9–15:1, τ 0.5',
+    config: {
+      solver: 'unipc',
+      steps: 35,
+      grid: { kind: 'karras-rf' },
+      guidance: { form: 'cosmos', scale: 4 },
+      refine: { mode: 'pnp', plan: '3-8:2,9-15:1', tau: 0.5, earlyExit: true },
+    },
+  },
+];
+
+export function findPreset(name: string): Preset {
+  const preset = PRESETS.find((p) => p.name === name.toLowerCase());
+  if (preset === undefined) {
+    throw new UsageError(`unknown preset '${name}'; available: ${PRESETS.map((p) => p.name).join(', ')}`);
+  }
+  return preset;
+}

@@ -1,0 +1,82 @@
+// Run a SamplerConfig end to end on a velocity model: grid, guidance, refinement, baselines.
+import { sampleFreeInit, sampleWithRestart } from '../core/baselines.js';
+import { guidedVelocity, type GuidedVelocity } from '../core/guidance.js';
+import { parsePlan } from '../core/plan.js';
+import type { RefineOptions } from '../core/refine.js';
+import type { NoiseSource } from '../core/rng.js';
+import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
+import type { SigmaGrid } from '../core/schedules.js';
+import type { Condition, VelocityModel } from '../models/contract.js';
+import { buildGrid, type SamplerConfig } from './config.js';
+
+export interface RunInputs {
+  /** One network, or the two experts of a Wan2.2 A14B-style model. */
+  readonly model: VelocityModel | ModelPair;
+  readonly condition: Condition;
+  readonly uncondition?: Condition;
+  /** The starting latent at σ_0 (pure noise). Not modified. */
+  readonly initialNoise: Float32Array;
+  /** Noise for every stochastic step after the start (Perturb, Restart, FreeInit), one latent per draw. */
+  readonly noise: NoiseSource;
+  readonly observer?: StepObserver;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult extends SampleResult {
+  readonly grid: SigmaGrid;
+}
+
+/** The two networks of a Wan2.2 A14B-style model. */
+export interface ModelPair {
+  readonly high: VelocityModel;
+  readonly low: VelocityModel;
+}
+
+function isPair(m: VelocityModel | ModelPair): m is ModelPair {
+  return (m as Partial<ModelPair>).high !== undefined;
+}
+
+export function buildGuidedVelocity(config: SamplerConfig, inputs: Pick<RunInputs, 'model' | 'condition' | 'uncondition'>): GuidedVelocity {
+  const g = config.guidance;
+  const m = inputs.model;
+  const pair: ModelPair = isPair(m) ? m : { high: m, low: m };
+  return guidedVelocity({
+    model:
+      g.experts !== undefined
+        ? { high: { model: pair.high, scale: g.scale }, low: { model: pair.low, scale: g.experts.lowScale }, boundary: g.experts.boundary }
+        : pair.high,
+    condition: inputs.condition,
+    uncondition: inputs.uncondition,
+    scale: g.scale,
+    form: g.form,
+    zeroStar: g.zeroStar,
+  });
+}
+
+export function buildRefineOptions(config: SamplerConfig, noise: NoiseSource): RefineOptions | undefined {
+  const r = config.refine;
+  switch (r.mode) {
+    case 'none':
+      return undefined;
+    case 'pnp':
+      return { plan: parsePlan(r.plan), tau: r.tau, noise, stopWhenUncertainBelow: r.earlyExit ? undefined : 0 };
+    case 'adaptive':
+      return { plan: parsePlan(r.plan), tau: r.tau, noise, stopWhenUncertainBelow: r.stopBelow };
+  }
+}
+
+export async function runSampler(config: SamplerConfig, inputs: RunInputs): Promise<RunResult> {
+  const grid = buildGrid(config.steps, config.grid);
+  const model = buildGuidedVelocity(config, inputs);
+  const refine = buildRefineOptions(config, inputs.noise);
+  const common = { observer: inputs.observer, signal: inputs.signal };
+  let result: SampleResult;
+  if (config.freeInit !== undefined) {
+    result = await sampleFreeInit(config.solver, model, inputs.initialNoise, grid, { ...config.freeInit, noise: inputs.noise }, common);
+  } else if (config.restart !== undefined) {
+    result = await sampleWithRestart(config.solver, model, inputs.initialNoise, grid, { ...config.restart, noise: inputs.noise }, { ...common, refine });
+  } else {
+    result = await sample(config.solver, model, inputs.initialNoise, grid, { ...common, refine });
+  }
+  return { ...result, grid };
+}
