@@ -1,21 +1,29 @@
 // Seeded standard-normal noise: xoshiro128** bits, Marsaglia–Tsang ziggurat (128 layers).
 // Pure 32-bit integer arithmetic plus IEEE double operations, so the same seed gives the same
-// numbers on every machine. The layer index and the value use disjoint bits of each draw
-// (low 7 bits select the layer, the upper 25 bits are the signed value), which avoids the
-// layer/value correlation of the original RNOR.
+// numbers on every machine. Each 32-bit draw splits into disjoint fields (bits 0–6: layer,
+// bit 7: sign, bits 8–31: magnitude), which avoids the layer/value correlation of the
+// original RNOR. The bulk loop is branch-free: it writes the fast-path value everywhere and
+// lists the ~1.2 % of draws that fall outside their layer's box; those are finished (wedge
+// test or tail, from the same draw) afterwards, in order, from the continuing stream.
 import { UsageError } from '../errors.js';
 import { readNpyFloat32 } from '../io/npy.js';
 import { formatShape } from './tensor.js';
 
-/** A source of standard-normal latents. Every call fills one whole latent (one "draw"). */
+/** A source of standard-normal latents. Every call consumes one whole latent (one "draw"). */
 export interface NoiseSource {
+  /** out = ε. */
   fill(out: Float32Array): void;
+  /**
+   * out = a·base + b·ε in one pass (Perturb: a = 1−σ, b = σ); `out` may alias `base`.
+   * ε is rounded to float32 first, so this equals fill() followed by the same arithmetic.
+   */
+  fillAffine(out: Float32Array, base: Float32Array, a: number, b: number): void;
   /** Number of whole latents drawn so far. */
   readonly draws: number;
 }
 
 const LAYERS = 128;
-const M = 2 ** 24; // scale of the signed 25-bit value
+const M = 2 ** 24; // scale of the 24-bit magnitude
 const KN = new Int32Array(LAYERS);
 const WN = new Float64Array(LAYERS);
 const FN = new Float64Array(LAYERS);
@@ -39,6 +47,13 @@ const R = 3.442619855899;
     WN[i] = dn / M;
   }
 }
+/** Indexed by the low 8 bits of a draw: layer width with the sign folded in, and the layer's box limit. */
+const WS = new Float64Array(2 * LAYERS);
+const KS = new Int32Array(2 * LAYERS);
+for (let i = 0; i < 2 * LAYERS; i++) {
+  WS[i] = (i & LAYERS ? -1 : 1) * WN[i & (LAYERS - 1)];
+  KS[i] = KN[i & (LAYERS - 1)];
+}
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
@@ -50,10 +65,8 @@ function splitmix32(state: { s: number }): number {
 
 /** Seeded standard-normal generator. `seed` is any safe integer. */
 export class NormalRng implements NoiseSource {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /** xoshiro128** state s0..s3. */
+  private readonly state = new Int32Array(4);
   private drawCount = 0;
 
   constructor(seed: number) {
@@ -61,11 +74,8 @@ export class NormalRng implements NoiseSource {
     const lo = seed % 2 ** 32 >>> 0;
     const hi = Math.floor(seed / 2 ** 32) >>> 0;
     const sm = { s: lo ^ Math.imul(hi, 0x27d4eb2d) };
-    this.s0 = splitmix32(sm);
-    this.s1 = splitmix32(sm);
-    this.s2 = splitmix32(sm);
-    this.s3 = splitmix32(sm);
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    for (let k = 0; k < 4; k++) this.state[k] = splitmix32(sm);
+    if ((this.state[0] | this.state[1] | this.state[2] | this.state[3]) === 0) this.state[0] = 1;
   }
 
   get draws(): number {
@@ -74,16 +84,17 @@ export class NormalRng implements NoiseSource {
 
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    const s0 = this.s0, s1 = this.s1;
-    let s2 = this.s2, s3 = this.s3;
+    const st = this.state;
+    const s0 = st[0], s1 = st[1];
+    let s2 = st[2], s3 = st[3];
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
     s2 ^= s0;
     s3 ^= s1;
-    this.s1 = s1 ^ s2;
-    this.s0 = s0 ^ s3;
-    this.s2 = s2 ^ t;
-    this.s3 = rotl(s3, 11);
+    st[1] = s1 ^ s2;
+    st[0] = s0 ^ s3;
+    st[2] = s2 ^ t;
+    st[3] = rotl(s3, 11);
     return r;
   }
 
@@ -94,46 +105,42 @@ export class NormalRng implements NoiseSource {
 
   /** One standard normal (slow path and tests; bulk users call fill). */
   normal(): number {
-    const u = this.nextUint32() | 0;
-    const iz = u & 127;
-    const hz = u >> 7;
-    if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
-    return this.tail(hz, iz);
+    return this.fromDraw(this.nextUint32() | 0);
   }
 
   fill(out: Float32Array): void {
-    // The generator state lives in locals inside the hot loop; the rare slow path
-    // writes it back, calls tail(), and reloads it.
-    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    this.fillAffine(out, out, 0, 1);
+  }
+
+  fillAffine(out: Float32Array, base: Float32Array, a: number, b: number): void {
     const n = out.length;
-    for (let i = 0; i < n; i++) {
-      const u = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      const iz = u & 127;
-      const hz = u >> 7;
-      if ((hz < 0 ? -hz : hz) < KN[iz]) {
-        out[i] = hz * WN[iz];
-      } else {
-        this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
-        out[i] = this.tail(hz, iz);
-        s0 = this.s0; s1 = this.s1; s2 = this.s2; s3 = this.s3;
-      }
+    if (base.length !== n) throw new RangeError('fillAffine: out and base differ in length');
+    if (this.rejects.length < n) {
+      this.rejects = new Int32Array(n);
+      this.rejectDraws = new Int32Array(n);
     }
-    this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+    const rejects = this.rejects;
+    const rejectDraws = this.rejectDraws;
+    const nr = zigguratBulk(this.state, out, base, a, b, rejects, rejectDraws);
+    for (let r = 0; r < nr; r++) {
+      const i = rejects[r];
+      out[i] = a * base[i] + b * Math.fround(this.fromDraw(rejectDraws[r]));
+    }
     this.drawCount++;
   }
 
-  private tail(hzIn: number, izIn: number): number {
-    let hz = hzIn;
-    let iz = izIn;
+  private rejects = new Int32Array(0);
+  private rejectDraws = new Int32Array(0);
+
+  /** A standard normal from one 32-bit draw, drawing more when it falls outside its box. */
+  private fromDraw(first: number): number {
+    let u = first;
     for (;;) {
-      const x = hz * WN[iz];
+      const iz = u & 127;
+      const negative = (u & 128) !== 0;
+      const mag = u >>> 8;
+      if (mag < KN[iz]) return (negative ? -mag : mag) * WN[iz];
+      const x = mag * WN[iz];
       if (iz === 0) {
         let xt: number;
         let y: number;
@@ -141,15 +148,52 @@ export class NormalRng implements NoiseSource {
           xt = -Math.log(this.uniform()) / R;
           y = -Math.log(this.uniform());
         } while (y + y < xt * xt);
-        return hz > 0 ? R + xt : -R - xt;
+        return negative ? -R - xt : R + xt;
       }
-      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
-      const u = this.nextUint32() | 0;
-      iz = u & 127;
-      hz = u >> 7;
-      if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
+      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+      u = this.nextUint32() | 0;
     }
   }
+}
+
+/**
+ * The branch-free bulk pass: out[i] = a·base[i] + b·(fast-path value of draw i); draws outside
+ * their box are listed in (rejects, rejectDraws). Returns how many were listed.
+ */
+function zigguratBulk(
+  state: Int32Array,
+  out: Float32Array,
+  base: Float32Array,
+  a: number,
+  b: number,
+  rejects: Int32Array,
+  rejectDraws: Int32Array,
+): number {
+  const n = out.length;
+  let nr = 0;
+  let s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
+  for (let i = 0; i < n; i++) {
+    const m5 = Math.imul(s1, 5);
+    const u = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    const mag = u >>> 8;
+    const iz = u & 255;
+    out[i] = a * base[i] + b * Math.fround(mag * WS[iz]);
+    rejects[nr] = i;
+    rejectDraws[nr] = u;
+    nr += +(mag >= KS[iz]);
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+  return nr;
 }
 
 function rotl(x: number, k: number): number {
@@ -189,16 +233,27 @@ export class NpyNoiseStream implements NoiseSource {
   }
 
   fill(out: Float32Array): void {
-    if (out.length !== this.perDraw) {
-      throw new UsageError(`${this.path}: a draw holds ${this.perDraw} values but ${out.length} were requested`);
+    out.set(this.next(out.length));
+  }
+
+  fillAffine(out: Float32Array, base: Float32Array, a: number, b: number): void {
+    if (out.length !== base.length) throw new RangeError('fillAffine: out and base differ in length');
+    const eps = this.next(out.length);
+    for (let i = 0; i < out.length; i++) out[i] = a * base[i] + b * eps[i];
+  }
+
+  private next(length: number): Float32Array {
+    if (length !== this.perDraw) {
+      throw new UsageError(`${this.path}: a draw holds ${this.perDraw} values but ${length} were requested`);
     }
     if (this.drawCount >= this.total) {
       throw new UsageError(
         `${this.path}: noise stream exhausted after ${this.total} draw(s); this run needs more — supply a longer stream`,
       );
     }
-    out.set(this.data.subarray(this.drawCount * this.perDraw, (this.drawCount + 1) * this.perDraw));
+    const view = this.data.subarray(this.drawCount * this.perDraw, (this.drawCount + 1) * this.perDraw);
     this.drawCount++;
+    return view;
   }
 }
 

@@ -15,15 +15,15 @@ import type { GuidedVelocity, StepInfo } from './guidance.js';
 import { checkPlan } from './plan.js';
 import {
   checkRefineOptions,
-  fuseUncertain,
+  copyOnRuns,
   growCertainSet,
   OFFICIAL_EARLY_EXIT,
-  perturb,
   predictWithUncertainty,
+  UncertainRuns,
   type RefineOptions,
 } from './refine.js';
 import { gridSteps, type SigmaGrid } from './schedules.js';
-import { createSolver, type SolverName, type SolverOptions } from './solvers.js';
+import { applyStep, createSolver, type SolverName, type SolverOptions } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
 /** What a step observer sees. Buffers are only valid during the callback: copy what you keep. */
@@ -106,11 +106,10 @@ export async function sample(
   const xk = needRefine ? new Float32Array(size) : v;
   const vk = needRefine ? new Float32Array(size) : v;
   const x0k = needRefine ? new Float32Array(size) : v;
-  const nextk = needRefine ? new Float32Array(size) : v;
-  const eps = needRefine ? new Float32Array(size) : v;
   const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
   const usum = new Float32Array(needRefine ? P : 0);
   const certain = new Uint8Array(needRefine ? P : 0);
+  const runs = new UncertainRuns(needRefine ? P : 0);
 
   let nfe = 0;
   let refinedSteps = 0;
@@ -124,7 +123,8 @@ export async function sample(
     nfe += await model.evaluate(cur, info, v);
     for (let j = 0; j < size; j++) x0[j] = cur[j] - sigma * v[j];
     let state = solver.prepare(i, cur, x0);
-    solver.candidate(i, state, v, x0, next);
+    const co = solver.coefficients(i);
+    applyStep(next, co, state, x0, v);
 
     const K = refine?.plan.get(i + offset) ?? 0;
     let inner = 0;
@@ -132,28 +132,32 @@ export async function sample(
     if (refine !== undefined && K > 0) {
       refinedSteps++;
       certain.fill(0);
-      let certainCount = 0;
+      runs.reset();
       if (solver.historyUsesState) {
         fusedState.set(state);
         state = fusedState;
       }
       for (let k = 1; k <= K; k++) {
         if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
-        refine.noise.fill(eps);
-        perturb(xk, x0, eps, sigma);
+        refine.noise.fillAffine(xk, x0, 1 - sigma, sigma);
         nfe += await model.evaluate(xk, info, vk);
-        predictWithUncertainty(x0k, usum, xk, vk, x0, sigma);
-        solver.candidate(i, xk, vk, x0k, nextk);
-        certainCount = growCertainSet(certain, usum, refine.tau, C, certainCount);
-        const allUncertain = certainCount === 0;
-        if (certainCount < P) {
-          fuseUncertain(next, nextk, certain, allUncertain);
-          fuseUncertain(x0, x0k, certain, allUncertain);
-          if (solver.historyUsesState) fuseUncertain(fusedState, xk, certain, allUncertain);
-        }
         inner++;
-        if (1 - certainCount / P < stopBelow) break;
+        if (runs.size > 0) {
+          predictWithUncertainty(x0k, usum, xk, vk, x0, sigma, runs);
+          growCertainSet(certain, usum, refine.tau, C, runs);
+          // Where still uncertain, the step takes this iteration's prediction and candidate.
+          for (let c = 0; c < C; c++) {
+            const base = c * P;
+            for (let r = 0; r < runs.count; r++) {
+              applyStep(next, co, xk, x0k, vk, base + runs.bounds[2 * r], base + runs.bounds[2 * r + 1]);
+            }
+          }
+          copyOnRuns(x0, x0k, runs);
+          if (solver.historyUsesState) copyOnRuns(fusedState, xk, runs);
+        }
+        if (runs.size / P < stopBelow) break;
       }
+      const certainCount = P - runs.size;
       uncertainFraction = 1 - certainCount / P;
       innerTotal += inner;
       nfeSaved += K - inner;

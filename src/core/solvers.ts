@@ -3,20 +3,30 @@
 // refinement evaluations can never move a solver forward.
 //
 // Per outer step i the sampler calls, in order:
-//   state = prepare(i, x, x0)          the point the step starts from (UniPC: corrector applied)
-//   candidate(i, state, v, x0, out)    the step σ_i → σ_{i+1} from a (state, v, x0) triple
-//   commit(i, state, x0)               record the step in the history
-// `candidate` may be called many times per step (once per refinement iteration) with other triples.
+//   state = prepare(i, x, x0)     the point the step starts from (UniPC: corrector applied)
+//   co = coefficients(i)          the step σ_i → σ_{i+1} as a linear map (see StepCoefficients)
+//   commit(i, state, x0)          record the step in the history
+// Both solvers' steps are linear in (state, x0, v, one history buffer), so refinement can
+// apply the same step to any (state, x0, v) triple, and only where the mask needs it.
 import type { SigmaGrid } from './schedules.js';
 
 export type SolverName = 'euler' | 'unipc';
+
+/** next = a·state + b·x0 + c·v + d·extra (terms with a zero coefficient are skipped). */
+export interface StepCoefficients {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+  readonly extra: Float32Array | null;
+}
 
 export interface SolverRun {
   readonly name: SolverName;
   /** Whether `commit` records the step's state, so refinement must fuse the state as well as x0. */
   readonly historyUsesState: boolean;
   prepare(i: number, x: Float32Array, x0: Float32Array): Float32Array;
-  candidate(i: number, state: Float32Array, v: Float32Array, x0: Float32Array, out: Float32Array): void;
+  coefficients(i: number): StepCoefficients;
   commit(i: number, state: Float32Array, x0: Float32Array): void;
 }
 
@@ -29,6 +39,28 @@ export function createSolver(name: SolverName, grid: SigmaGrid, size: number, op
   return name === 'euler' ? eulerSolver(grid) : uniPcSolver(grid, size, options.corrector ?? true);
 }
 
+/** out[j] = a·state[j] + b·x0[j] + c·v[j] + d·extra[j] for j in [from, to). */
+export function applyStep(
+  out: Float32Array,
+  co: StepCoefficients,
+  state: Float32Array,
+  x0: Float32Array,
+  v: Float32Array,
+  from = 0,
+  to = out.length,
+): void {
+  const { a, b, c, d, extra } = co;
+  if (b === 0 && d === 0 && a === 1) {
+    for (let j = from; j < to; j++) out[j] = state[j] + c * v[j];
+  } else if (c === 0 && d === 0) {
+    for (let j = from; j < to; j++) out[j] = a * state[j] + b * x0[j];
+  } else if (c === 0 && extra !== null) {
+    for (let j = from; j < to; j++) out[j] = a * state[j] + b * x0[j] + d * extra[j];
+  } else {
+    for (let j = from; j < to; j++) out[j] = a * state[j] + b * x0[j] + c * v[j] + (extra === null ? 0 : d * extra[j]);
+  }
+}
+
 /** Euler: x' = x + (σ' − σ)·v. Stateless. */
 function eulerSolver(grid: SigmaGrid): SolverRun {
   const { sigmas } = grid;
@@ -36,11 +68,7 @@ function eulerSolver(grid: SigmaGrid): SolverRun {
     name: 'euler',
     historyUsesState: false,
     prepare: (_i, x) => x,
-    candidate(i, state, v, _x0, out) {
-      const dt = sigmas[i + 1] - sigmas[i];
-      const n = out.length;
-      for (let j = 0; j < n; j++) out[j] = state[j] + dt * v[j];
-    },
+    coefficients: (i) => ({ a: 1, b: 0, c: sigmas[i + 1] - sigmas[i], d: 0, extra: null }),
     commit() {},
   };
 }
@@ -101,28 +129,19 @@ function uniPcSolver(grid: SigmaGrid, size: number, useCorrector: boolean): Solv
       }
       return xc;
     },
-    candidate(i, state, _v, x0, out) {
+    coefficients(i) {
       const s = sigmas[i];
       const sn = sigmas[i + 1];
-      if (sn === 0) {
-        out.set(x0);
-        return;
-      }
+      if (sn === 0) return { a: 0, b: 1, c: 0, d: 0, extra: null };
       const h = lambda(sn) - lambda(s);
       const phi = Math.expm1(-h);
       const a = sn / s;
-      const alphaN = 1 - sn;
-      const b = -alphaN * phi;
-      if (predictorOrder(i) === 1) {
-        for (let j = 0; j < size; j++) out[j] = a * state[j] + b * x0[j];
-      } else {
-        const rPrime = (lambda(sigmas[i - 1]) - lambda(s)) / h;
-        const c = (-alphaN * phi * 0.5) / rPrime;
-        for (let j = 0; j < size; j++) {
-          const m = x0[j];
-          out[j] = a * state[j] + b * m + c * (m1[j] - m);
-        }
-      }
+      const b = -(1 - sn) * phi;
+      if (predictorOrder(i) === 1) return { a, b, c: 0, d: 0, extra: null };
+      // − α'·B·ρ_p·(m_{i−1} − m_i)/r' with ρ_p = 1/2, folded into the m_i and m_{i−1} coefficients.
+      const rPrime = (lambda(sigmas[i - 1]) - lambda(s)) / h;
+      const d = (-(1 - sn) * phi * 0.5) / rPrime;
+      return { a, b: b - d, c: 0, d, extra: m1 };
     },
     commit(i, state, x0) {
       lastOrder = predictorOrder(i);
