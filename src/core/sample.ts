@@ -88,9 +88,7 @@ export async function sample(
   const refine = options.refine;
   if (refine !== undefined) {
     checkRefineOptions(refine);
-    const localPlan = new Map<number, number>();
-    for (const [s, k] of refine.plan) if (s >= offset && s < offset + steps) localPlan.set(s - offset, k);
-    checkPlan(localPlan, steps);
+    checkPlan(refine.plan, totalSteps);
   }
   const stopBelow = refine?.stopWhenUncertainBelow ?? OFFICIAL_EARLY_EXIT;
   const P = positions(model.shape);

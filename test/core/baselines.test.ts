@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bestOfN, butterworthLowPass, restartExtraNfe, sampleFreeInit, sampleWithRestart } from '../../src/core/baselines.js';
+import { guidedVelocity } from '../../src/core/guidance.js';
+import { NormalRng } from '../../src/core/rng.js';
+import { sample } from '../../src/core/sample.js';
+import { flowGrid, tailGrid } from '../../src/core/schedules.js';
+import { UNCONDITIONAL } from '../../src/models/contract.js';
+import { mixtureModel, noiseLatent } from '../helpers/mixture.js';
+
+const guided = guidedVelocity({ model: mixtureModel([4, 2, 4, 4], 3, 5), condition: UNCONDITIONAL });
+const grid = flowGrid(20, 3);
+
+test('Restart spends steps × repeats extra NFE, is deterministic and changes the sample', async () => {
+  const init = noiseLatent(128, 1);
+  const plain = await sample('euler', guided, init, grid);
+  const opts = { atStep: 8, sigmaHigh: 0.9, steps: 3, repeats: 2 };
+  const a = await sampleWithRestart('euler', guided, init, grid, { ...opts, noise: new NormalRng(3) });
+  const b = await sampleWithRestart('euler', guided, init, grid, { ...opts, noise: new NormalRng(3) });
+  assert.equal(a.nfe, plain.nfe + restartExtraNfe(opts));
+  assert.deepEqual(a.x, b.x);
+  assert.notDeepEqual(a.x, plain.x);
+  await assert.rejects(sampleWithRestart('euler', guided, init, grid, { ...opts, sigmaHigh: 0.1, noise: new NormalRng(3) }), /restart σ_high must lie in/);
+});
+
+test('Restart jump keeps the marginal: x_b has variance (1−σ_b)²·Var(x0) + σ_b² for x_a drawn at σ_a', () => {
+  // With x0 = 0: x_a = σ_a ε, x_b = α x_a + sqrt(σ_b² − α²σ_a²) ε' must have std σ_b.
+  const sa = 0.3, sb = 0.8;
+  const alpha = (1 - sb) / (1 - sa);
+  const r = new NormalRng(1);
+  let v = 0;
+  const n = 200_000;
+  for (let i = 0; i < n; i++) {
+    const xb = alpha * sa * r.normal() + Math.sqrt(sb * sb - alpha * alpha * sa * sa) * r.normal();
+    v += xb * xb;
+  }
+  assert.ok(Math.abs(Math.sqrt(v / n) - sb) < 0.005);
+});
+
+test('FreeInit: one pass equals the plain sampler; more passes resample the grid tail below σ_re', async () => {
+  const init = noiseLatent(128, 2);
+  const plain = await sample('unipc', guided, init, grid);
+  const one = await sampleFreeInit('unipc', guided, init, grid, { passes: 1, sigmaRenoise: 0.95, noise: new NormalRng(1) });
+  assert.deepEqual(one.x, plain.x);
+  const three = await sampleFreeInit('unipc', guided, init, grid, { passes: 3, sigmaRenoise: 0.95, noise: new NormalRng(1) });
+  const tail = tailGrid(grid, 0.95).sigmas.length - 1;
+  assert.equal(three.nfe, 20 + 2 * tail);
+  assert.notDeepEqual(three.x, plain.x);
+  for (const v of three.x) assert.ok(Number.isFinite(v));
+});
+
+test('Butterworth low-pass: 1 at DC, small at the highest frequencies, symmetric', () => {
+  const F = 4, H = 8, W = 8;
+  const lpf = butterworthLowPass(F, H, W);
+  assert.equal(lpf[0], 1, 'DC (unshifted index 0) passes');
+  const at = (f: number, h: number, w: number): number => lpf[(f * H + h) * W + w];
+  assert.ok(at(2, 4, 4) < 0.01, `Nyquist corner ${at(2, 4, 4)}`);
+  assert.ok(Math.abs(at(0, 1, 0) - at(0, H - 1, 0)) < 1e-12, 'symmetric in ±h');
+  assert.ok(at(0, 1, 0) > at(0, 2, 0));
+});
+
+test('best-of-N keeps the highest score and pays every candidate', async () => {
+  const init = (k: number): Float32Array => noiseLatent(128, 10 + k);
+  const r = await bestOfN(4, (k) => sample('euler', guided, init(k), grid), (x) => -Math.abs(x[0] - 0.5));
+  assert.equal(r.nfe, 80);
+  assert.equal(r.scores.length, 4);
+  assert.equal(r.bestIndex, r.scores.indexOf(Math.max(...r.scores)));
+  assert.equal(-Math.abs(r.x[0] - 0.5), r.scores[r.bestIndex]);
+});
