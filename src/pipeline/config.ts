@@ -145,3 +145,15 @@ export function findPreset(name: string): Preset {
   }
   return preset;
 }
+
+/**
+ * Defaults of `selfrefine generate` for the shipped physics model (models/physics-v1), chosen from
+ * measurements on that model (README: "How the defaults were chosen").
+ */
+export const PHYSICS_DEFAULTS: SamplerConfig = {
+  solver: 'unipc',
+  steps: 20,
+  grid: { kind: 'flow', shift: 3 },
+  guidance: { form: 'wan', scale: 3 },
+  refine: { mode: 'pnp', plan: '1-6:2', tau: 0.25, earlyExit: true },
+};

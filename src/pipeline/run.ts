@@ -1,11 +1,11 @@
 // Run a SamplerConfig end to end on a velocity model: grid, guidance, refinement, baselines.
 import { sampleFreeInit, sampleWithRestart } from '../core/baselines.js';
 import { guidedVelocity, type GuidedVelocity } from '../core/guidance.js';
-import { parsePlan } from '../core/plan.js';
+import { parsePlan, planExtraNfe } from '../core/plan.js';
 import type { RefineOptions } from '../core/refine.js';
 import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
-import type { SigmaGrid } from '../core/schedules.js';
+import { tailGrid, type SigmaGrid } from '../core/schedules.js';
 import type { Condition, VelocityModel } from '../models/contract.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 
@@ -79,4 +79,15 @@ export async function runSampler(config: SamplerConfig, inputs: RunInputs): Prom
     result = await sample(config.solver, model, inputs.initialNoise, grid, { ...common, refine });
   }
   return { ...result, grid };
+}
+
+/** The NFE a configuration spends when no inner loop exits early (an upper bound for progress bars). */
+export function plannedNfe(config: SamplerConfig): number {
+  const grid = buildGrid(config.steps, config.grid);
+  const steps = grid.sigmas.length - 1;
+  let nfe = steps;
+  if (config.refine.mode !== 'none' && config.freeInit === undefined) nfe += planExtraNfe(parsePlan(config.refine.plan));
+  if (config.restart !== undefined) nfe += config.restart.steps * config.restart.repeats;
+  if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * (tailGrid(grid, config.freeInit.sigmaRenoise).sigmas.length - 1);
+  return nfe;
 }

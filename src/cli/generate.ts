@@ -1,0 +1,163 @@
+// `selfrefine generate`: text/image-to-video with the shipped physics model.
+import { readFileSync } from 'node:fs';
+import { join, dirname, basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { PNG } from 'pngjs';
+import { UsageError } from '../errors.js';
+import { readNpy, writeNpy } from '../io/npy.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { gifBytes, maskPicture, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
+import { DEFAULT_MODEL_CARD, loadShippedModel, scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
+import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
+import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
+import { plannedNfe } from '../pipeline/run.js';
+import { writeDataset } from '../world/dataset.js';
+import { samplingProgress } from './progress.js';
+import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+
+interface GenerateFlags extends SamplerFlags {
+  prompt?: string;
+  image?: string;
+  givenFrames?: string;
+  seed?: string;
+  out?: string;
+  count?: string;
+  maskVideo?: boolean;
+  listPrompts?: boolean;
+  model: string;
+  scale?: string;
+  fps?: string;
+  mp4?: boolean;
+  json?: boolean;
+}
+
+export function registerGenerateCommand(program: Command): void {
+  const cmd = program
+    .command('generate')
+    .description('generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy)')
+    .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name)')
+    .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size')
+    .option('--given-frames <clip.npy:N>', 'image-to-video: the first N frames of a [3,F,H,W] (or [1,3,F,H,W]) clip')
+    .option('--seed <n>', 'seed (default 0); --count N uses seeds n … n+N−1')
+    .option('--out <path>', 'output GIF (siblings: .frames/, .mp4, .latent.npy, .mask.png); with --count, a dataset directory')
+    .option('--count <n>', 'generate N samples into a dataset directory for `selfrefine eval` (prompts cycle when --prompt is omitted)')
+    .option('--mask-video', 'also write a picture of the uncertainty mask at each refined step over the frames')
+    .option('--list-prompts', 'print the prompts the model knows, one per line')
+    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
+    .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8)')
+    .option('--fps <n>', 'frames per second of GIF/MP4 (default 8)')
+    .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
+    .option('--json', 'print a JSON summary');
+  addSamplerOptions(cmd).action(async (flags: GenerateFlags) => {
+    const model = await loadShippedModel(flags.model);
+    try {
+      if (flags.listPrompts === true) {
+        for (const s of model.card.scenarios) process.stdout.write(`${s.prompt}\n`);
+        return;
+      }
+      await runGenerate(model, flags);
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<void> {
+  if (flags.out === undefined) throw new UsageError('--out is required (a .gif path, or a directory with --count)');
+  const config = samplerConfigFromFlags(flags, PHYSICS_DEFAULTS);
+  const seed = flags.seed !== undefined ? parseInteger(flags.seed, '--seed', 0) : 0;
+  const given = readGiven(model, flags);
+  const scale = flags.scale !== undefined ? parseInteger(flags.scale, '--scale', 1) : 8;
+  const fps = flags.fps !== undefined ? parseInteger(flags.fps, '--fps', 1) : 8;
+  const fixedScenario = flags.prompt !== undefined ? scenarioForPrompt(model.card, flags.prompt) : undefined;
+  const { frames: F, height: H, width: W } = model;
+  const perSample = plannedNfe(config);
+
+  if (flags.count !== undefined) {
+    const count = parseInteger(flags.count, '--count', 1);
+    const progress = samplingProgress(perSample * count, `${count} samples`);
+    const data = new Uint8Array(count * 3 * F * H * W);
+    const entries = [];
+    let nfe = 0;
+    for (let k = 0; k < count; k++) {
+      const scenario = fixedScenario ?? model.card.scenarios[k % model.card.scenarios.length].name;
+      const offset = k * perSample;
+      const video = await generateVideo(model, { scenario, config, seed: seed + k, given, observer: (r) => progress.observe(r, offset) });
+      data.set(videoFromPixels(video.pixels, F, H, W).data, k * 3 * F * H * W);
+      entries.push({ scenario, seed: seed + k, givenFrames: given?.frames ?? 0 });
+      nfe += video.nfe;
+    }
+    progress.finish();
+    writeDataset(flags.out, { data, count, frames: F, height: H, width: W }, entries);
+    report(flags, { out: flags.out, samples: count, nfe });
+    return;
+  }
+
+  if (fixedScenario === undefined) throw new UsageError(`--prompt is required; valid prompts:\n  ${model.card.scenarios.map((s) => s.prompt).join('\n  ')}`);
+  if (extname(flags.out).toLowerCase() !== '.gif') throw new UsageError(`--out must end in .gif (got '${flags.out}'); the other files are written beside it`);
+  const progress = samplingProgress(perSample, 'sampling');
+  const t0 = performance.now();
+  const video = await generateVideo(model, { scenario: fixedScenario, config, seed, given, observer: (r) => progress.observe(r), recordMasks: flags.maskVideo === true });
+  progress.finish();
+  const seconds = (performance.now() - t0) / 1000;
+  const rgb = videoFromPixels(video.pixels, F, H, W);
+  const stem = join(dirname(flags.out), basename(flags.out, extname(flags.out)));
+  writeFileAtomic(flags.out, gifBytes(rgb, scale, fps));
+  writePngFrames(`${stem}.frames`, rgb, scale);
+  writeNpy(`${stem}.latent.npy`, video.latent, model.network.shape);
+  const mp4 = flags.mp4 !== false && writeMp4(`${stem}.mp4`, rgb, scale, fps);
+  if (flags.maskVideo === true) {
+    const [, , h, w] = model.network.shape;
+    const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
+    writeFileAtomic(`${stem}.mask.png`, maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))));
+  }
+  report(flags, { out: flags.out, frames: F, nfe: video.nfe, nfeSaved: video.nfeSaved, seconds: Number(seconds.toFixed(2)), mp4 });
+}
+
+function report(flags: GenerateFlags, summary: Record<string, unknown>): void {
+  if (flags.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(`${Object.entries(summary).map(([k, v]) => `${k} ${v}`).join(' · ')}\n`);
+}
+
+/** --image or --given-frames → pixels in [−1, 1], [3, N, H, W]. */
+function readGiven(model: ShippedModel, flags: GenerateFlags): GivenFrames | undefined {
+  const { height: H, width: W, frames: F } = model;
+  if (flags.image !== undefined && flags.givenFrames !== undefined) throw new UsageError('give either --image or --given-frames, not both');
+  if (flags.image !== undefined) {
+    let png: PNG;
+    try {
+      png = PNG.sync.read(readFileSync(flags.image));
+    } catch (err) {
+      throw new UsageError(`cannot read PNG ${flags.image}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (png.width !== W || png.height !== H) throw new UsageError(`${flags.image} is ${png.width}×${png.height}; the model's frames are ${W}×${H}`);
+    const px = W * H;
+    const pixels = new Float32Array(3 * px);
+    for (let i = 0; i < px; i++) for (let c = 0; c < 3; c++) pixels[c * px + i] = png.data[i * 4 + c] / 127.5 - 1;
+    return { pixels, frames: 1 };
+  }
+  if (flags.givenFrames !== undefined) {
+    const m = /^(.*):(\d+)$/.exec(flags.givenFrames);
+    if (m === null) throw new UsageError(`--given-frames must be <clip.npy>:<N>, got '${flags.givenFrames}'`);
+    const n = Number(m[2]);
+    if (n < 1 || n >= F) throw new UsageError(`--given-frames N must be in 1..${F - 1}, got ${n}`);
+    const arr = readNpy(m[1]);
+    const shape = arr.shape.length === 5 && arr.shape[0] === 1 ? arr.shape.slice(1) : arr.shape;
+    if (shape.length !== 4 || shape[0] !== 3 || shape[2] !== H || shape[3] !== W || shape[1] < n) {
+      throw new UsageError(`${m[1]}: shape [${arr.shape.join(', ')}]; expected [3, ≥${n}, ${H}, ${W}] (uint8 or float32 in [−1, 1])`);
+    }
+    const clipFrames = shape[1];
+    const px = H * W;
+    const pixels = new Float32Array(3 * n * px);
+    for (let c = 0; c < 3; c++) {
+      for (let f = 0; f < n; f++) {
+        for (let i = 0; i < px; i++) {
+          const v = arr.data[(c * clipFrames + f) * px + i];
+          pixels[(c * n + f) * px + i] = arr.dtype === 'uint8' ? v / 127.5 - 1 : v;
+        }
+      }
+    }
+    return { pixels, frames: n };
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+// The model card shipped beside an ONNX velocity model: what the network expects, checked on load.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../../errors.js';
+
+const tensorSpec = z.object({ name: z.string(), shape: z.array(z.union([z.number().int(), z.string()])), dtype: z.string() });
+
+export const modelCardSchema = z.object({
+  name: z.string(),
+  inputs: z.array(tensorSpec),
+  outputs: z.array(tensorSpec),
+  latentShape: z.array(z.number().int().positive()).length(4),
+  nullScenarioId: z.number().int().nonnegative(),
+  scenarios: z.array(z.object({ id: z.number().int().nonnegative(), name: z.string(), prompt: z.string() })).min(1),
+  frames: z.number().int().positive(),
+  frameSize: z.array(z.number().int().positive()).length(2),
+  vae: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  onnx: z.string().default('model.onnx'),
+}).passthrough();
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+
+export const REQUIRED_INPUTS = ['x', 'sigma', 'scenario', 'given', 'given_mask'] as const;
+
+export interface LoadedCard {
+  readonly card: ModelCard;
+  readonly dir: string;
+  readonly onnxPath: string;
+  readonly onnxBytes: Uint8Array;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Read and validate `card.json`, then read the ONNX file and check its sha256 against the card. */
+export function loadModelCard(cardPath: string): LoadedCard {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(cardPath, 'model card'));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${cardPath}: model card is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = modelCardSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${cardPath}: model card field '${issue.path.join('.')}': ${issue.message}`);
+  }
+  const card = parsed.data;
+  const names = card.inputs.map((i) => i.name);
+  const missing = REQUIRED_INPUTS.filter((n) => !names.includes(n));
+  if (missing.length > 0) throw new UsageError(`${cardPath}: the card lists no input(s) ${missing.join(', ')}; this runtime feeds ${REQUIRED_INPUTS.join(', ')}`);
+  if (!card.outputs.some((o) => o.name === 'v')) throw new UsageError(`${cardPath}: the card lists no output 'v'`);
+  const dir = dirname(cardPath);
+  const onnxPath = join(dir, card.onnx);
+  let onnxBytes: Buffer;
+  try {
+    onnxBytes = readFileSync(onnxPath);
+  } catch (err) {
+    throw new UsageError(`cannot read model file ${onnxPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; restore it from the repository (git checkout -- ${onnxPath})`);
+  }
+  const digest = createHash('sha256').update(onnxBytes).digest('hex');
+  if (digest !== card.sha256) {
+    throw new UsageError(
+      `${onnxPath}: sha256 ${digest.slice(0, 12)}… does not match the model card (${card.sha256.slice(0, 12)}…): the file is corrupted or belongs to another card`,
+    );
+  }
+  return { card, dir, onnxPath, onnxBytes };
+}
