@@ -2,6 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { SelfRefineError } from '../errors.js';
 import { registerSampleCommand } from './sample.js';
+import { registerGenerateCommand } from './generate.js';
+import { registerWorldCommand } from './world.js';
+import { registerEvalCommand } from './eval.js';
 
 const program = new Command();
 program
@@ -12,6 +15,9 @@ program
   .exitOverride();
 
 registerSampleCommand(program);
+registerGenerateCommand(program);
+registerWorldCommand(program);
+registerEvalCommand(program);
 
 try {
   await program.parseAsync(process.argv);

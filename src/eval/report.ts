@@ -1,0 +1,176 @@
+/** The evaluation report: means with bootstrap 95% intervals beside the ground-truth floor (true clips, same extractor). */
+import type { ClipMetrics } from './clip.js';
+import type { SetMetrics } from './metrics/set.js';
+import { bootstrapMean, type Interval } from './stats.js';
+import { LAW_RESIDUAL_FLOOR_PX, LAW_RESIDUAL_LIMIT_PX, TRAJECTORY_FLOOR_PX } from './floor.js';
+
+type Extract = (m: ClipMetrics) => number;
+const b = (v: boolean): number => (v ? 1 : 0);
+
+/** Reported per-clip metrics: key in the JSON, description, extractor. Rates are means of 0/1 flags. */
+export const REPORTED_METRICS: readonly { key: string; label: string; get: Extract }[] = [
+  { key: 'validity', label: 'valid clips (fraction)', get: (m) => b(m.valid) },
+  { key: 'violationRate', label: 'physics-violation rate', get: (m) => b(m.violation) },
+  { key: 'scenarioMatch', label: 'scenario match (fraction)', get: (m) => b(m.scenarioMatch) },
+  { key: 'lawResidualPx', label: 'law residual RMS (px)', get: (m) => m.lawResidualPx },
+  { key: 'gravityError', label: 'gravity error |g_fit−g|/g', get: (m) => m.gravityError },
+  { key: 'restitution', label: 'restitution at bounces', get: (m) => m.restitution },
+  { key: 'penetrationPx', label: 'wall/ball penetration (px)', get: (m) => m.penetrationPx },
+  { key: 'trajectoryErrorPx', label: 'trajectory error (px)', get: (m) => m.trajectoryErrorPx },
+  { key: 'velocityErrorPx', label: 'velocity error (px/frame)', get: (m) => m.velocityErrorPx },
+  { key: 'flicker', label: 'flicker score, full frame', get: (m) => m.flicker },
+  { key: 'flickerBg', label: 'flicker score, background', get: (m) => m.flickerBg },
+  { key: 'motionSmoothness', label: 'motion smoothness', get: (m) => m.motionSmoothness },
+  { key: 'dynamicDegree', label: 'dynamic degree', get: (m) => m.dynamicDegree },
+  { key: 'frozenRate', label: 'frozen clips (fraction)', get: (m) => b(m.frozen) },
+  { key: 'subjectConsistency', label: 'subject consistency', get: (m) => m.subjectConsistency },
+  { key: 'backgroundConsistency', label: 'background consistency', get: (m) => m.backgroundConsistency },
+  { key: 'bgDrift', label: 'background colour drift (RGB)', get: (m) => m.bgDrift },
+  { key: 'bgDriftRate', label: 'drifting background (fraction)', get: (m) => b(m.bgDrifting) },
+];
+
+export interface MetricRow {
+  label: string;
+  value: Interval;
+  floor: Interval | null;
+}
+
+export interface ScenarioRow {
+  clips: number;
+  validity: number;
+  violationRate: number;
+  scenarioMatch: number;
+}
+
+export interface EvalReport {
+  clips: number;
+  referenceClips: number;
+  validity: number;
+  violationRate: number;
+  scenarioMatch: number;
+  lawResidualPx: number;
+  gravityError: number;
+  restitution: number;
+  penetrationPx: number;
+  trajectoryErrorPx: number;
+  velocityErrorPx: number;
+  flicker: number;
+  flickerBg: number;
+  motionSmoothness: number;
+  dynamicDegree: number;
+  frozenRate: number;
+  subjectConsistency: number;
+  backgroundConsistency: number;
+  bgDrift: number;
+  bgDriftRate: number;
+  /** Every metric with its 95% bootstrap interval and the floor (true clips) beside it. */
+  metrics: Record<string, MetricRow>;
+  /** Set metrics against the fresh true clips; setFloor: one half of the true clips against the other half. */
+  set: SetMetrics | null;
+  setFloor: SetMetrics | null;
+  constants: { lawResidualFloorPx: number; violationLimitPx: number; trajectoryFloorPx: number };
+  invalidReasons: Record<string, number>;
+  violationReasons: Record<string, number>;
+  byScenario: Record<string, ScenarioRow>;
+  perClip: ClipMetrics[];
+}
+
+export interface ReportOptions {
+  resamples?: number;
+  seed?: number;
+}
+
+function countReasons(list: readonly string[][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of list) for (const r of l) out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+export function buildReport(
+  generated: readonly ClipMetrics[],
+  reference: readonly ClipMetrics[],
+  set: SetMetrics | null,
+  setFloor: SetMetrics | null,
+  opts: ReportOptions = {},
+): EvalReport {
+  const metrics: Record<string, MetricRow> = {};
+  const means: Record<string, number> = {};
+  for (const [i, m] of REPORTED_METRICS.entries()) {
+    const seed = (opts.seed ?? 0xb007) + i;
+    const value = bootstrapMean(generated.map(m.get), { resamples: opts.resamples, seed });
+    const floor = reference.length ? bootstrapMean(reference.map(m.get), { resamples: opts.resamples, seed }) : null;
+    metrics[m.key] = { label: m.label, value, floor };
+    means[m.key] = value.mean;
+  }
+  const byScenario: Record<string, ScenarioRow> = {};
+  for (const name of [...new Set(generated.map((m) => m.scenario))]) {
+    const sub = generated.filter((m) => m.scenario === name);
+    const rate = (f: (m: ClipMetrics) => boolean): number => sub.filter(f).length / sub.length;
+    byScenario[name] = { clips: sub.length, validity: rate((m) => m.valid), violationRate: rate((m) => m.violation), scenarioMatch: rate((m) => m.scenarioMatch) };
+  }
+  return {
+    clips: generated.length,
+    referenceClips: reference.length,
+    validity: means.validity,
+    violationRate: means.violationRate,
+    scenarioMatch: means.scenarioMatch,
+    lawResidualPx: means.lawResidualPx,
+    gravityError: means.gravityError,
+    restitution: means.restitution,
+    penetrationPx: means.penetrationPx,
+    trajectoryErrorPx: means.trajectoryErrorPx,
+    velocityErrorPx: means.velocityErrorPx,
+    flicker: means.flicker,
+    flickerBg: means.flickerBg,
+    motionSmoothness: means.motionSmoothness,
+    dynamicDegree: means.dynamicDegree,
+    frozenRate: means.frozenRate,
+    subjectConsistency: means.subjectConsistency,
+    backgroundConsistency: means.backgroundConsistency,
+    bgDrift: means.bgDrift,
+    bgDriftRate: means.bgDriftRate,
+    metrics,
+    set,
+    setFloor,
+    constants: { lawResidualFloorPx: LAW_RESIDUAL_FLOOR_PX, violationLimitPx: LAW_RESIDUAL_LIMIT_PX, trajectoryFloorPx: TRAJECTORY_FLOOR_PX },
+    invalidReasons: countReasons(generated.map((m) => m.invalidReasons)),
+    violationReasons: countReasons(generated.map((m) => m.violationReasons)),
+    byScenario,
+    perClip: [...generated],
+  };
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(2) : v.toFixed(a < 1 ? 4 : 3);
+}
+
+function fmtInterval(i: Interval | null): string {
+  if (i === null || i.n === 0) return '—';
+  return `${fmt(i.mean)} [${fmt(i.lo)}, ${fmt(i.hi)}]`;
+}
+
+/** Plain-text table of a report. */
+export function formatReport(r: EvalReport): string {
+  const rows: string[][] = [['metric', `generated (n=${r.clips})`, `true-clip floor (n=${r.referenceClips})`]];
+  for (const m of REPORTED_METRICS) {
+    const row = r.metrics[m.key];
+    rows.push([row.label, fmtInterval(row.value), fmtInterval(row.floor)]);
+  }
+  if (r.set) {
+    const f = r.setFloor;
+    rows.push(['Fréchet distance, trajectories (px²)', fmt(r.set.frechet), f ? fmt(f.frechet) : '—']);
+    rows.push(['k-NN precision (k=5)', fmt(r.set.precision), f ? fmt(f.precision) : '—']);
+    rows.push(['k-NN recall (k=5)', fmt(r.set.recall), f ? fmt(f.recall) : '—']);
+    rows.push(['bounce-count histogram TV distance', fmt(r.set.bounceHistogramTV), f ? fmt(f.bounceHistogramTV) : '—']);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const reasons = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  lines.push('');
+  lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}`);
+  lines.push(`violation limit: law residual > ${fmt(r.constants.violationLimitPx)} px (3 × floor ${fmt(r.constants.lawResidualFloorPx)} px); values are means with bootstrap 95% intervals`);
+  return lines.join('\n');
+}

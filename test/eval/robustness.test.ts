@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/world/rng.js';
+import { renderClip } from '../../src/world/render.js';
+import { clipInfoFromTruth } from '../../src/world/dataset.js';
+import { findClip, metricsOf, world } from './helpers.js';
+
+const size = 3 * world.frames * world.height * world.width;
+const numbersFinite = (o: object): boolean =>
+  Object.values(o).every((v) => typeof v !== 'number' || Number.isFinite(v) || Number.isNaN(v));
+
+test('blank, noisy, saturated and NaN videos do not crash and are invalid', () => {
+  const t = findClip('three-fall', () => true);
+  const info = clipInfoFromTruth(t);
+  const rng = new Rng(3);
+  const blank = new Uint8Array(size).fill(32);
+  const noise = new Float32Array(size).map(() => rng.uniform(-1, 1));
+  const white = new Float32Array(size).fill(1);
+  const nan = new Float32Array(size).fill(NaN);
+  const blobs = new Uint8Array(size).map(() => (rng.next() < 0.1 ? 255 : 32));
+  for (const v of [blank, noise, white, nan, blobs]) {
+    const m = metricsOf(v, info);
+    assert.equal(m.valid, false);
+    assert.equal(m.violation, true);
+    assert.equal(m.scenarioMatch, false);
+    assert.ok(numbersFinite(m));
+  }
+  assert.ok(metricsOf(blank, info).invalidReasons.includes('missing'));
+});
+
+test('float32 videos in [-1, 1] give the same metrics as uint8', () => {
+  const t = findClip('two-collide', () => true);
+  const u8 = renderClip(t);
+  const f32 = Float32Array.from(u8, (v) => v / 127.5 - 1);
+  const a = metricsOf(u8, clipInfoFromTruth(t));
+  const b = metricsOf(f32, clipInfoFromTruth(t));
+  assert.equal(a.valid, b.valid);
+  assert.ok(Math.abs(a.lawResidualPx - b.lawResidualPx) < 1e-6);
+  assert.ok(Math.abs(a.trajectoryErrorPx - b.trajectoryErrorPx) < 1e-6);
+});
+
+test('mild pixel noise (±5 levels) keeps a clip valid and lawful; background flicker sees it', () => {
+  const t = findClip('drop-bounce', () => true);
+  const rng = new Rng(11);
+  const v = Float32Array.from(renderClip(t), (x) => x / 127.5 - 1 + rng.uniform(-0.04, 0.04));
+  const m = metricsOf(v, clipInfoFromTruth(t));
+  assert.equal(m.valid, true);
+  assert.equal(m.violation, false);
+  assert.ok(m.flickerBg < 0.995, `background flicker ${m.flickerBg}`);
+});
