@@ -57,29 +57,28 @@ async function perIteration(solver: SolverName): Promise<number> {
   return median(per);
 }
 
-function memcpyMs(): number {
-  const src = Float32Array.from(init);
-  const dst = new Float32Array(size);
+/** Median wall time (ms) of `reps` calls of `fn`, after one warm-up call. */
+function medianMs(fn: () => void, reps: number): number {
+  fn();
   const times: number[] = [];
-  for (let r = 0; r < 30; r++) {
+  for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
-    dst.set(src);
+    fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return median(times);
 }
 
+function memcpyMs(): number {
+  const src = Float32Array.from(init);
+  const dst = new Float32Array(size);
+  return medianMs(() => dst.set(src), 30);
+}
+
 function noiseMs(): number {
   const rng = new NormalRng(3);
   const out = new Float32Array(size);
-  rng.fill(out);
-  const times: number[] = [];
-  for (let r = 0; r < 10; r++) {
-    const t0 = process.hrtime.bigint();
-    rng.fill(out);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(times);
+  return medianMs(() => rng.fill(out), 10);
 }
 
 const pnpIterationMs = await perIteration('euler');
