@@ -1,0 +1,122 @@
+// The shipped model end to end through the CLI (needs models/physics-v1, committed with the repo).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { readNpyFloat32 } from '../../src/io/npy.js';
+import { ffmpegAvailable } from '../../src/io/video.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '../../src/cli/main.js');
+const MODEL_DIR = join(here, '../../../models/physics-v1');
+const dir = mkdtempSync(join(tmpdir(), 'sr-gen-'));
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const card = JSON.parse(readFileSync(join(MODEL_DIR, 'card.json'), 'utf8')) as { scenarios: { name: string; prompt: string }[] };
+const prompt = card.scenarios[0].prompt;
+const fast = ['--steps', '6', '--plan', '1-2:1'];
+
+test('--list-prompts prints one prompt per line, the scenarios of the physics world', () => {
+  const r = run('generate', '--list-prompts');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines, card.scenarios.map((s) => s.prompt));
+  const world = run('world', 'list');
+  for (const s of card.scenarios) assert.match(world.stdout, new RegExp(`${s.name}\\s+${s.prompt}`));
+});
+
+test('generate writes a playable 16-frame GIF, PNG frames, the latent and an MP4; the same seed gives identical GIF bytes', () => {
+  const a = join(dir, 'a.gif');
+  const r = run('generate', '--prompt', prompt, '--seed', '3', ...fast, '--out', a, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.ok(summary.nfe >= 6);
+  const gif = readFileSync(a);
+  assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
+  let frames = 0;
+  for (let i = 0; i + 1 < gif.length; i++) if (gif[i] === 0x21 && gif[i + 1] === 0xf9 && gif[i + 2] === 4) frames++;
+  assert.equal(frames, 16, 'one graphic control block per frame');
+  const pngs = readdirSync(join(dir, 'a.frames'));
+  assert.equal(pngs.length, 16);
+  const first = PNG.sync.read(readFileSync(join(dir, 'a.frames', pngs[0])));
+  assert.equal(first.width, 32 * 8);
+  assert.equal(readNpyFloat32(join(dir, 'a.latent.npy')).shape[1], 16);
+  assert.equal(existsSync(join(dir, 'a.mp4')), ffmpegAvailable());
+  const b = join(dir, 'b.gif');
+  run('generate', '--prompt', prompt, '--seed', '3', ...fast, '--no-mp4', '--out', b);
+  assert.ok(readFileSync(a).equals(readFileSync(b)), 'same seed, same bytes');
+  const c = join(dir, 'c.gif');
+  run('generate', '--prompt', prompt, '--seed', '4', ...fast, '--no-mp4', '--out', c);
+  assert.ok(!readFileSync(a).equals(readFileSync(c)), 'another seed differs');
+});
+
+test('--mask-video writes the mask picture; --count writes a dataset that eval scores', () => {
+  const m = join(dir, 'm.gif');
+  const r = run('generate', '--prompt', prompt, ...fast, '--tau', '0.25', '--mask-video', '--no-mp4', '--out', m);
+  assert.equal(r.code, 0, r.stderr);
+  const pic = PNG.sync.read(readFileSync(join(dir, 'm.mask.png')));
+  assert.ok(pic.width > pic.height, 'frames run across, refined steps down');
+  const ds = join(dir, 'ds');
+  const g = run('generate', '--count', '3', ...fast, '--out', ds);
+  assert.equal(g.code, 0, g.stderr);
+  const e = run('eval', ds, '--json');
+  assert.equal(e.code, 0, e.stderr);
+  const report = JSON.parse(e.stdout);
+  assert.equal(report.clips, 3);
+  assert.equal(report.perClip.length, 3);
+});
+
+test('image-to-video from a PNG and from given frames', () => {
+  const clip = join(dir, 'clip');
+  assert.equal(run('world', 'export', '--clips', '1', '--seed', '5', '--out', clip).code, 0);
+  const r = run('generate', '--prompt', prompt, ...fast, '--given-frames', `${join(clip, 'videos.npy')}:2`, '--no-mp4', '--out', join(dir, 'i2v.gif'));
+  assert.equal(r.code, 0, r.stderr);
+  const png = new PNG({ width: 32, height: 32 });
+  png.data.fill(40);
+  writeFileSync(join(dir, 'first.png'), PNG.sync.write(png));
+  const p = run('generate', '--prompt', prompt, ...fast, '--image', join(dir, 'first.png'), '--no-mp4', '--out', join(dir, 'img.gif'));
+  assert.equal(p.code, 0, p.stderr);
+});
+
+test('bad input: unknown prompt, wrong image size, corrupted or missing model, mismatched card', () => {
+  const out = join(dir, 'never.gif');
+  const unknown = run('generate', '--prompt', 'a purple cow jumps', '--out', out);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /not in the model's vocabulary; valid prompts:/);
+  assert.ok(unknown.stderr.includes(prompt));
+  const small = new PNG({ width: 16, height: 16 });
+  writeFileSync(join(dir, 'small.png'), PNG.sync.write(small));
+  const wrong = run('generate', '--prompt', prompt, '--image', join(dir, 'small.png'), '--out', out);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /is 16×16; the model's frames are 32×32/);
+
+  const copy = join(dir, 'model');
+  cpSync(MODEL_DIR, copy, { recursive: true });
+  const onnx = join(copy, 'model.onnx');
+  const bytes = readFileSync(onnx);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(onnx, bytes);
+  const corrupted = run('generate', '--model', join(copy, 'card.json'), '--prompt', prompt, '--out', out);
+  assert.equal(corrupted.code, 2);
+  assert.match(corrupted.stderr, /sha256 .* does not match the model card/);
+
+  const missing = run('generate', '--model', join(dir, 'nowhere', 'card.json'), '--prompt', prompt, '--out', out);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read model card/);
+
+  const cardJson = JSON.parse(readFileSync(join(MODEL_DIR, 'card.json'), 'utf8'));
+  cpSync(join(MODEL_DIR, 'model.onnx'), onnx);
+  writeFileSync(join(copy, 'card.json'), JSON.stringify({ ...cardJson, latentShape: [3, 16, 8, 8] }));
+  const mismatch = run('generate', '--model', join(copy, 'card.json'), '--prompt', prompt, '--out', out);
+  assert.equal(mismatch.code, 2);
+  assert.match(mismatch.stderr, /does not match the card's latentShape|latent/);
+  assert.equal(existsSync(out), false);
+});
