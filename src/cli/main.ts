@@ -5,6 +5,7 @@ import { registerSampleCommand } from './sample.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerWorldCommand } from './world.js';
 import { registerEvalCommand } from './eval.js';
+import { registerBenchCommand } from './bench.js';
 
 const program = new Command();
 program
@@ -18,6 +19,7 @@ registerSampleCommand(program);
 registerGenerateCommand(program);
 registerWorldCommand(program);
 registerEvalCommand(program);
+registerBenchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

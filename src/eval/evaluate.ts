@@ -82,6 +82,18 @@ function generateTrueClipsFor(
   return { videos: { data, count: n, frames: world.frames, height: world.height, width: world.width } };
 }
 
+/**
+ * Two halves of reference clips that copy their conditions cyclically (clip j copies condition
+ * j mod `period`): alternate whole cycles, so both halves have the same scenario mix even when the
+ * period is even. With fewer than two whole cycles, alternate clips.
+ */
+export function referenceHalves<T>(items: readonly T[], period: number): [T[], T[]] {
+  const p = Math.max(1, period);
+  const byCycle = items.length >= 2 * p;
+  const half = (parity: number): T[] => items.filter((_, i) => (byCycle ? Math.floor(i / p) : i) % 2 === parity);
+  return [half(0), half(1)];
+}
+
 function features(evals: readonly ClipEvaluation[]): Float64Array[] {
   return evals.flatMap((e) => e.features);
 }
@@ -100,8 +112,7 @@ export function evaluateVideos(ds: Dataset, opts: EvaluateOptions = {}): EvalRes
   let setFloor: SetMetrics | null = null;
   if (reference.length > 0) {
     set = setMetrics(features(generated), features(reference), bounceCounts(generated), bounceCounts(reference));
-    const even = reference.filter((_, i) => i % 2 === 0);
-    const odd = reference.filter((_, i) => i % 2 === 1);
+    const [even, odd] = referenceHalves(reference, ds.clips.length);
     if (even.length > 0 && odd.length > 0) setFloor = setMetrics(features(odd), features(even), bounceCounts(odd), bounceCounts(even));
   }
   const report = buildReport(

@@ -1,0 +1,270 @@
+// `selfrefine bench`: every method on the same seeds and conditions, per task, with cached jobs,
+// parallel lanes, one progress bar, and the results written to DIR (results.json, results.md, SVG
+// plots, GIF grids, mask pictures).
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_REFERENCE_SEED, evaluateReference } from '../eval/evaluate.js';
+import type { ClipEvaluation } from '../eval/clip.js';
+import type { Interval } from '../eval/stats.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { ShippedModel } from '../models/shipped.js';
+import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
+import { getScenario } from '../world/scenarios.js';
+import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
+import { makeJob, readCached, type ClipRecord, type Job, type JobRecord } from './jobs.js';
+import { benchMethods, DEFAULT_METHOD, methodPlannedNfe, selectMethods, type MethodSpec } from './methods.js';
+import { progressBar, runLanes } from './runner.js';
+import { getSuite, type SuiteName } from './suites.js';
+import { getTask, taskCondition, type TaskCondition, type TaskSpec } from './tasks.js';
+import { WIN_SCORE_DESCRIPTION } from './verifiers.js';
+import { worldOf } from './world-of.js';
+import { writeOutputs } from './report.js';
+
+export const RESULTS_FORMAT = 'selfrefine-bench/1';
+/** Key of the pooled rows (all tasks of the run together). */
+export const ALL_TASKS = 'all';
+
+export interface BenchOptions {
+  readonly suite: SuiteName;
+  /** Output directory (results, pictures, cache/). */
+  readonly out: string;
+  /** Samples per task (overrides the suite's). */
+  readonly samples?: number;
+  /** Method ids (overrides the suite's; the default sampler is always run). */
+  readonly methods?: readonly string[];
+  readonly tasks?: readonly string[];
+  /** Parallel lanes, each with its own model (default: min(2, cores)). */
+  readonly workers?: number;
+  readonly referenceClips?: number;
+  readonly resamples?: number;
+  /** Show the progress bar (default: when stderr is a terminal). */
+  readonly progress?: boolean;
+  /** Load one model with this many intra-op threads (each lane calls it once). */
+  readonly loadModel: (threads: number) => Promise<ShippedModel>;
+  /** The model's default configuration (default PHYSICS_DEFAULTS, read at run time). */
+  readonly defaults?: SamplerConfig;
+}
+
+export interface MethodInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly group: string;
+  readonly config: SamplerConfig;
+  readonly bestOf?: MethodSpec['bestOf'];
+  readonly params?: MethodSpec['params'];
+  readonly plannedNfe: number;
+}
+
+export interface CellTiming {
+  /** Mean wall time of one sample (best-of-N: all candidates), ms. */
+  readonly wallMsPerSample: number;
+  readonly relativeToDefault: number;
+}
+
+export interface BenchResults {
+  readonly format: string;
+  readonly suite: SuiteName;
+  readonly samples: number;
+  readonly model: { readonly name: string; readonly sha256: string };
+  readonly world: { readonly width: number; readonly height: number; readonly frames: number };
+  readonly defaults: SamplerConfig;
+  readonly tasks: readonly TaskSpec[];
+  readonly methods: readonly MethodInfo[];
+  readonly referenceClips: number;
+  readonly resamples: number;
+  readonly winScore: string;
+  /** cells[task or 'all'][method]. */
+  readonly cells: Record<string, Record<string, CellResult>>;
+  /** True clips through the same extractor, per task and pooled. */
+  readonly reference: Record<string, ReferenceResult>;
+  /** Everything measured in wall time (excluded from determinism). */
+  readonly timing: {
+    readonly runSeconds: number;
+    readonly modelLoadSeconds: number;
+    readonly lanes: number;
+    readonly jobs: number;
+    readonly jobsRun: number;
+    readonly jobsCached: number;
+    readonly cells: Record<string, Record<string, CellTiming>>;
+  };
+}
+
+export interface BenchRun {
+  readonly results: BenchResults;
+  readonly files: string[];
+}
+
+function positiveInt(v: number | undefined, name: string): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`${name} must be a positive integer, got ${v}`);
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchRun> {
+  const t0 = performance.now();
+  const suite = getSuite(opts.suite);
+  positiveInt(opts.samples, '--samples');
+  positiveInt(opts.workers, '--workers');
+  positiveInt(opts.resamples, '--resamples');
+  if (opts.referenceClips !== undefined && (!Number.isInteger(opts.referenceClips) || opts.referenceClips < 0)) {
+    throw new UsageError(`--reference must be a non-negative integer, got ${opts.referenceClips}`);
+  }
+  const samples = opts.samples ?? suite.samples;
+  const tasks = [...new Set(opts.tasks ?? suite.tasks)].map(getTask);
+  if (tasks.length === 0) throw new UsageError('no tasks selected');
+  const defaults = opts.defaults ?? PHYSICS_DEFAULTS;
+  const methods = selectMethods(benchMethods(defaults), opts.methods ?? suite.methods);
+  const referenceClips = opts.referenceClips ?? suite.referenceClips;
+  const resamples = opts.resamples ?? suite.resamples;
+  const cacheDir = join(opts.out, 'cache');
+  const lanesWanted = opts.workers ?? Math.max(1, Math.min(2, availableParallelism()));
+
+  const tLoad = performance.now();
+  const models: ShippedModel[] = [await opts.loadModel(1)];
+  let loadSeconds = (performance.now() - tLoad) / 1000;
+  try {
+    const first = models[0];
+    const world = worldOf(first);
+    const scenarios = first.card.scenarios.map((s) => s.name);
+    for (const s of scenarios) getScenario(s);
+    const modelId = `${first.card.name}:${first.card.sha256}`;
+
+    // Conditions and jobs: every method sees the same (task, index) condition and seed.
+    const conditions = new Map<string, TaskCondition[]>();
+    const jobs = new Map<string, Job>();
+    const jobOf = new Map<string, string>(); // `${task}|${method}|${index}|${kind}` → job file
+    for (const task of tasks) {
+      const conds = Array.from({ length: samples }, (_, i) => taskCondition(task, i, scenarios, world));
+      conditions.set(task.id, conds);
+      for (let i = 0; i < samples; i++) {
+        for (const m of methods) {
+          const kinds: ('sample' | 'draws')[] = m.bestOf === undefined ? ['sample'] : ['draws'];
+          for (const kind of kinds) {
+            const job = makeJob({
+              kind,
+              task,
+              index: i,
+              condition: conds[i],
+              config: m.config,
+              n: m.bestOf?.n,
+              model: modelId,
+              refining: m.config.refine.mode !== 'none' && m.config.freeInit === undefined,
+            });
+            if (!jobs.has(job.file)) jobs.set(job.file, job);
+            jobOf.set(`${task.id}|${m.id}|${i}|${kind}`, job.file);
+          }
+        }
+      }
+    }
+
+    const records = new Map<string, JobRecord>();
+    for (const job of jobs.values()) {
+      const rec = readCached(cacheDir, job);
+      if (rec !== null) records.set(job.file, rec);
+    }
+    // Sample-major order: every method's jobs are spread evenly over the run, so their wall times see the
+    // same machine load (and an interrupted run has finished whole samples across methods).
+    const pending = [...jobs.values()].filter((j) => !records.has(j.file)).sort((a, b) => a.index - b.index || b.plannedNfe - a.plannedNfe || a.file.localeCompare(b.file));
+    const lanes = Math.max(1, Math.min(lanesWanted, pending.length));
+    if (lanes > 1) {
+      const tMore = performance.now();
+      const more = await Promise.allSettled(Array.from({ length: lanes - 1 }, () => opts.loadModel(1)));
+      for (const r of more) if (r.status === 'fulfilled') models.push(r.value);
+      const failed = more.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+      loadSeconds += (performance.now() - tMore) / 1000;
+    }
+    if (pending.length > 0) {
+      const totalNfe = [...jobs.values()].reduce((a, j) => a + j.plannedNfe, 0);
+      const doneNfe = [...jobs.values()].filter((j) => records.has(j.file)).reduce((a, j) => a + j.plannedNfe, 0);
+      const progress = progressBar(totalNfe, doneNfe, jobs.size, records.size, opts.progress ?? process.stderr.isTTY === true);
+      try {
+        await runLanes(models, pending, { cacheDir, progress, onRecord: (job, rec) => records.set(job.file, rec) });
+      } finally {
+        progress.stop();
+      }
+    }
+
+    // Aggregate.
+    const recordOf = (task: TaskSpec) => (m: MethodSpec, i: number, kind: 'sample' | 'draws'): JobRecord => {
+      const file = jobOf.get(`${task.id}|${m.id}|${i}|${kind}`);
+      const rec = file === undefined ? undefined : records.get(file);
+      if (rec === undefined) throw new Error(`internal: no record for ${task.id}/${m.id}/${i}/${kind}`);
+      return rec;
+    };
+    const clipsByTask = new Map<string, MethodClips>();
+    const refByTask = new Map<string, ClipEvaluation[]>();
+    for (const task of tasks) {
+      clipsByTask.set(task.id, await methodClips(task, methods, samples, recordOf(task)));
+      const infos = (conditions.get(task.id) as TaskCondition[]).map((c) => c.info);
+      refByTask.set(task.id, referenceClips > 0 ? evaluateReference(infos, world, referenceClips, DEFAULT_REFERENCE_SEED) : []);
+    }
+    const aggOpts = { resamples };
+    const cells: Record<string, Record<string, CellResult>> = {};
+    const reference: Record<string, ReferenceResult> = {};
+    const timingCells: Record<string, Record<string, CellTiming>> = {};
+    const groups: { key: string; tasks: TaskSpec[] }[] = tasks.map((t) => ({ key: t.id, tasks: [t] }));
+    if (tasks.length > 1) groups.push({ key: ALL_TASKS, tasks });
+    for (const g of groups) {
+      const pick = (id: string): ClipRecord[] => g.tasks.flatMap((t) => (clipsByTask.get(t.id) as MethodClips).get(id) as ClipRecord[]);
+      const i2v = g.tasks.flatMap((t) => Array.from({ length: samples }, () => t.givenFrames > 0));
+      const refs = g.tasks.flatMap((t) => refByTask.get(t.id) as ClipEvaluation[]);
+      const defaultClips = pick(DEFAULT_METHOD);
+      const defaultWall = meanWall(defaultClips);
+      cells[g.key] = {};
+      timingCells[g.key] = {};
+      for (const m of methods) {
+        const clips = pick(m.id);
+        cells[g.key][m.id] = summariseCell(clips, defaultClips, i2v, refs, aggOpts);
+        const wall = meanWall(clips);
+        timingCells[g.key][m.id] = { wallMsPerSample: Math.round(wall), relativeToDefault: Number((wall / defaultWall).toFixed(3)) };
+      }
+      reference[g.key] = summariseReference(g.tasks.map((t) => refByTask.get(t.id) as ClipEvaluation[]), samples, aggOpts);
+    }
+
+    const results: BenchResults = {
+      format: RESULTS_FORMAT,
+      suite: suite.name,
+      samples,
+      model: { name: first.card.name, sha256: first.card.sha256 },
+      world: { width: world.width, height: world.height, frames: world.frames },
+      defaults,
+      tasks,
+      methods: methods.map((m) => ({ id: m.id, label: m.label, group: m.group, config: m.config, bestOf: m.bestOf, params: m.params, plannedNfe: methodPlannedNfe(m) })),
+      referenceClips,
+      resamples,
+      winScore: WIN_SCORE_DESCRIPTION,
+      cells,
+      reference,
+      timing: {
+        runSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+        modelLoadSeconds: Number(loadSeconds.toFixed(2)),
+        lanes: models.length,
+        jobs: jobs.size,
+        jobsRun: pending.length,
+        jobsCached: jobs.size - pending.length,
+        cells: timingCells,
+      },
+    };
+    const [, , h, w] = first.network.shape;
+    const files = writeOutputs(opts.out, results, { clipsByTask, conditions, methods, latentHW: [h, w] });
+    // results.json last: its presence means the run is complete.
+    writeFileAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+    files.push('results.json');
+    return { results, files };
+  } finally {
+    await Promise.all(models.map((m) => m.dispose()));
+  }
+}
+
+function meanWall(clips: readonly ClipRecord[]): number {
+  return clips.length ? clips.reduce((a, c) => a + c.wallMs, 0) / clips.length : NaN;
+}
+
+/** results.json without its timing (what must be identical between runs with the same options). */
+export function deterministicPart(results: BenchResults): Omit<BenchResults, 'timing'> {
+  const { timing: _timing, ...rest } = results;
+  void _timing;
+  return rest;
+}
+
+export type { Interval };

@@ -1,0 +1,127 @@
+// The benchmark's methods, derived at run time from the model's default configuration
+// (PHYSICS_DEFAULTS), so a re-tuned default changes every variant consistently.
+import { parsePlan, formatPlan, windowPlan, planExtraNfe, type RefinePlan } from '../core/plan.js';
+import { UsageError } from '../errors.js';
+import { buildGrid, type SamplerConfig } from '../pipeline/config.js';
+import { plannedNfe } from '../pipeline/run.js';
+
+export type MethodGroup = 'baseline' | 'verifier' | 'pnp' | 'pnp-nomask' | 'pnp-mask' | 'window' | 'adaptive';
+
+/** Which verifier a best-of-N method keeps its candidate by. */
+export type VerifierName = 'oracle' | 'per-frame';
+
+export interface MethodSpec {
+  /** Stable id (CLI `--methods`, file names, results.json keys). */
+  readonly id: string;
+  readonly label: string;
+  readonly group: MethodGroup;
+  /** The sampler configuration of one sample (for best-of-N: of every candidate). */
+  readonly config: SamplerConfig;
+  /** Best-of-N: candidate 0 is the default sampler's sample of the same seed, candidates 1…N−1 extra draws. */
+  readonly bestOf?: { readonly n: number; readonly verifier: VerifierName };
+  /** Ablation coordinates (for the plots). */
+  readonly params?: { readonly K?: number; readonly tau?: number; readonly window?: number };
+}
+
+export const DEFAULT_METHOD = 'default';
+export const BEST_OF_N = 4;
+export const NO_MASK_KS: readonly number[] = [2, 3, 5];
+export const MASK_TAUS: readonly number[] = [0.15, 0.25, 0.4];
+export const WINDOWS: readonly number[] = [0.1, 0.2, 0.35, 1];
+export const ADAPTIVE_K_MAX = 5;
+export const ADAPTIVE_STOP_BELOW = 0.05;
+/** CFG-Zero*: zero-init over the first ≈4 % of steps (at least one), as its paper recommends. */
+export const CFG_ZERO_INIT_FRACTION = 0.04;
+
+/** The refinement window of a configuration: its plan (or a 30 % window with K = 2 when refinement is off), τ and K. */
+function baseRefinement(defaults: SamplerConfig): { plan: RefinePlan; tau: number; K: number } {
+  const r = defaults.refine;
+  const plan = r.mode === 'none' ? windowPlan(defaults.steps, 0.3, 2) : parsePlan(r.plan);
+  const K = Math.max(1, ...plan.values());
+  return { plan, tau: r.mode === 'none' ? 0.25 : r.tau, K };
+}
+
+function withK(plan: RefinePlan, K: number): string {
+  return formatPlan(new Map([...plan.keys()].map((s) => [s, K])));
+}
+
+const fmtTau = (t: number): string => t.toFixed(2).replace(/0$/, '');
+
+/**
+ * Restart at matched NFE: after the P&P window, jump back to the window's first σ and integrate
+ * down again with as many Euler steps as the window has, repeated to spend the P&P's extra NFE.
+ */
+function restartConfig(plain: SamplerConfig, plan: RefinePlan, extra: number): SamplerConfig {
+  const grid = buildGrid(plain.steps, plain.grid);
+  const steps = [...plan.keys()].sort((a, b) => a - b);
+  const first = steps[0];
+  const last = steps[steps.length - 1];
+  const atStep = Math.min(grid.sigmas.length - 2, Math.max(1, last + 1));
+  const sigmaHigh = Math.min(0.999, grid.sigmas[Math.min(first, atStep - 1)]);
+  const inner = Math.max(1, Math.min(atStep, last - first + 1));
+  const repeats = Math.max(1, Math.round(extra / inner));
+  return { ...plain, restart: { atStep, sigmaHigh, steps: inner, repeats } };
+}
+
+/** FreeInit at matched NFE: two passes, re-noised to the grid σ whose tail costs the P&P's extra NFE. */
+function freeInitConfig(plain: SamplerConfig, extra: number): SamplerConfig {
+  const grid = buildGrid(plain.steps, plain.grid);
+  const n = grid.sigmas.length - 1;
+  const tail = Math.min(n - 1, Math.max(1, extra));
+  return { ...plain, freeInit: { passes: 2, sigmaRenoise: grid.sigmas[n - tail] } };
+}
+
+/** Every method of the benchmark, in table order. `defaults` is the model's default configuration. */
+export function benchMethods(defaults: SamplerConfig): MethodSpec[] {
+  const plain: SamplerConfig = { solver: defaults.solver, steps: defaults.steps, grid: defaults.grid, guidance: defaults.guidance, refine: { mode: 'none' } };
+  const { plan, tau, K } = baseRefinement(defaults);
+  const planText = formatPlan(plan);
+  const pnp: SamplerConfig = { ...plain, refine: { mode: 'pnp', plan: planText, tau, earlyExit: true } };
+  const extra = planExtraNfe(plan);
+  const zeroInit = Math.max(1, Math.round(CFG_ZERO_INIT_FRACTION * plain.steps));
+  const solverName = plain.solver === 'unipc' ? 'UniPC' : 'Euler';
+  const methods: MethodSpec[] = [
+    { id: DEFAULT_METHOD, label: `${solverName} ${plain.steps} steps (default)`, group: 'baseline', config: plain },
+    { id: 'euler', label: `Euler ${plain.steps} steps`, group: 'baseline', config: { ...plain, solver: 'euler' } },
+    { id: 'nfe2', label: `NFE×2 (${solverName} ${2 * plain.steps} steps)`, group: 'baseline', config: { ...plain, steps: 2 * plain.steps } },
+    { id: 'cfg-zero', label: `CFG-Zero* (zero-init ${zeroInit})`, group: 'baseline', config: { ...plain, guidance: { ...plain.guidance, zeroStar: { zeroInitSteps: zeroInit } } } },
+    { id: 'restart', label: 'Restart (matched NFE)', group: 'baseline', config: restartConfig(plain, plan, extra) },
+    { id: 'freeinit', label: 'FreeInit (matched NFE)', group: 'baseline', config: freeInitConfig(plain, extra) },
+    { id: 'bo4-oracle', label: `best-of-${BEST_OF_N}, oracle physics verifier (upper bound)`, group: 'verifier', config: plain, bestOf: { n: BEST_OF_N, verifier: 'oracle' } },
+    { id: 'bo4-frame', label: `best-of-${BEST_OF_N}, per-frame appearance verifier`, group: 'verifier', config: plain, bestOf: { n: BEST_OF_N, verifier: 'per-frame' } },
+    { id: 'pnp', label: `P&P ${planText}, τ ${fmtTau(tau)} (default)`, group: 'pnp', config: pnp, params: { K, tau } },
+  ];
+  for (const k of NO_MASK_KS) {
+    methods.push({ id: `pnp-k${k}-nomask`, label: `P&P K=${k}, no mask (τ 0)`, group: 'pnp-nomask', config: { ...plain, refine: { mode: 'pnp', plan: withK(plan, k), tau: 0, earlyExit: true } }, params: { K: k, tau: 0 } });
+  }
+  for (const t of MASK_TAUS) {
+    const refine = { mode: 'pnp', plan: withK(plan, K), tau: t, earlyExit: true } as const;
+    if (refine.plan === planText && t === tau) continue; // that is the default P&P itself
+    methods.push({ id: `pnp-tau${fmtTau(t)}`, label: `P&P K=${K}, mask τ ${fmtTau(t)}`, group: 'pnp-mask', config: { ...plain, refine: { mode: 'pnp', plan: withK(plan, K), tau: t, earlyExit: true } }, params: { K, tau: t } });
+  }
+  for (const f of WINDOWS) {
+    const wp = formatPlan(windowPlan(plain.steps, f, K));
+    methods.push({ id: `window-${Math.round(f * 100)}`, label: `P&P first ${Math.round(f * 100)} % of steps (${wp}), τ ${fmtTau(tau)}`, group: 'window', config: { ...plain, refine: { mode: 'pnp', plan: wp, tau, earlyExit: true } }, params: { K, tau, window: f } });
+  }
+  methods.push({
+    id: 'adaptive',
+    label: `adaptive P&P (K ≤ ${ADAPTIVE_K_MAX}, stop below ${ADAPTIVE_STOP_BELOW * 100} % uncertain)`,
+    group: 'adaptive',
+    config: { ...plain, refine: { mode: 'adaptive', plan: withK(plan, ADAPTIVE_K_MAX), tau, stopBelow: ADAPTIVE_STOP_BELOW } },
+    params: { K: ADAPTIVE_K_MAX, tau },
+  });
+  return methods;
+}
+
+/** Select methods by id (the default sampler is always included: it is the reference of every pairing). */
+export function selectMethods(all: readonly MethodSpec[], ids: readonly string[] | undefined): MethodSpec[] {
+  if (ids === undefined) return [...all];
+  const unknown = ids.filter((id) => !all.some((m) => m.id === id));
+  if (unknown.length > 0) throw new UsageError(`unknown method(s) ${unknown.join(', ')}; available: ${all.map((m) => m.id).join(', ')}`);
+  return all.filter((m) => m.id === DEFAULT_METHOD || ids.includes(m.id));
+}
+
+/** NFE of one sample of a method when no inner loop exits early (best-of-N: all candidates). */
+export function methodPlannedNfe(m: MethodSpec): number {
+  return plannedNfe(m.config) * (m.bestOf?.n ?? 1);
+}

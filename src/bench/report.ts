@@ -1,0 +1,363 @@
+// Everything the benchmark writes besides results.json: results.md (tables), SVG plots, GIF grids and
+// mask pictures. All files are written atomically.
+import { join } from 'node:path';
+import type { Interval } from '../eval/stats.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { CellResult } from './aggregate.js';
+import type { BenchResults, MethodInfo } from './bench.js';
+import { fromB64, GRID_SAMPLES, type ClipRecord } from './jobs.js';
+import { gridGif, maskPng, type GridRow } from './media.js';
+import type { MethodSpec } from './methods.js';
+import { DEFAULT_METHOD, NO_MASK_KS } from './methods.js';
+import { figureSvg, type Panel, type PlotPoint } from './svg.js';
+import type { TaskCondition } from './tasks.js';
+
+export interface OutputContext {
+  readonly clipsByTask: ReadonlyMap<string, ReadonlyMap<string, readonly ClipRecord[]>>;
+  readonly conditions: ReadonlyMap<string, readonly TaskCondition[]>;
+  readonly methods: readonly MethodSpec[];
+  /** Latent mask size [h, w]. */
+  readonly latentHW: readonly [number, number];
+}
+
+// ---------- formatting ----------
+
+const RATE_KEYS = new Set(['validity', 'violationRate', 'scenarioMatch', 'winRate']);
+
+function fmtNum(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return v.toFixed(a >= 100 ? 1 : digits);
+}
+
+/** "mean [lo, hi]"; rates in percent. */
+export function fmtInterval(i: Interval | undefined, key = '', withCi = true): string {
+  if (i === undefined || i.n === 0 || !Number.isFinite(i.mean)) return '—';
+  const pct = RATE_KEYS.has(key);
+  const f = (v: number): string => (pct ? (100 * v).toFixed(1) : fmtNum(v));
+  const ci = withCi && Number.isFinite(i.lo) && Number.isFinite(i.hi) ? ` [${f(i.lo)}, ${f(i.hi)}]` : '';
+  return `${f(i.mean)}${pct ? ' %' : ''}${ci}`;
+}
+
+/** A signed difference with its interval; rates in percentage points. */
+function fmtDiff(i: Interval | undefined, key: string): string {
+  if (i === undefined || i.n === 0 || !Number.isFinite(i.mean)) return '—';
+  const pct = RATE_KEYS.has(key);
+  const f = (v: number): string => {
+    const s = pct ? (100 * v).toFixed(1) : fmtNum(v);
+    return v > 0 ? `+${s}` : s;
+  };
+  const sig = i.lo > 0 || i.hi < 0 ? ' *' : '';
+  return `${f(i.mean)}${pct ? ' pp' : ''} [${f(i.lo)}, ${f(i.hi)}]${sig}`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+const wallOf = (r: BenchResults, group: string, id: string): string => {
+  const t = r.timing.cells[group]?.[id];
+  return t === undefined || !Number.isFinite(t.relativeToDefault) ? '—' : `${t.relativeToDefault.toFixed(2)}×`;
+};
+
+function winCell(c: CellResult, isDefault: boolean): string {
+  if (isDefault) return '(reference)';
+  const v = c.vsDefault;
+  return `${fmtInterval(v.winRate, 'winRate')} (${v.wins}/${v.ties}/${v.losses})`;
+}
+
+// ---------- tables ----------
+
+function groupTitle(r: BenchResults, key: string): string {
+  if (key === 'all') return `All tasks pooled (${r.tasks.map((t) => t.id).join(' + ')}; ${r.samples * r.tasks.length} samples per method)`;
+  const t = r.tasks.find((x) => x.id === key);
+  return `${t?.label ?? key} (\`${key}\`, ${r.samples} samples per method)`;
+}
+
+function groupHasI2v(r: BenchResults, key: string): boolean {
+  return key === 'all' ? r.tasks.some((t) => t.givenFrames > 0) : (r.tasks.find((t) => t.id === key)?.givenFrames ?? 0) > 0;
+}
+
+function groupTables(r: BenchResults, key: string): string {
+  const cells = r.cells[key];
+  const ref = r.reference[key];
+  const i2v = groupHasI2v(r, key);
+  const head1 = ['method', 'NFE', 'wall × default', 'validity', 'physics violation', 'law residual (px)', 'scenario match', ...(i2v ? ['trajectory error (px)'] : []), 'win rate vs default (W/T/L)'];
+  const rows1 = r.methods.map((m) => {
+    const c = cells[m.id];
+    return [
+      m.label,
+      fmtNum(c.nfe, 1),
+      wallOf(r, key, m.id),
+      fmtInterval(c.metrics.validity, 'validity'),
+      fmtInterval(c.metrics.violationRate, 'violationRate'),
+      fmtInterval(c.metrics.lawResidualPx),
+      fmtInterval(c.metrics.scenarioMatch, 'scenarioMatch'),
+      ...(i2v ? [fmtInterval(c.metrics.trajectoryErrorPx)] : []),
+      winCell(c, m.id === DEFAULT_METHOD),
+    ];
+  });
+  if (ref !== undefined && ref.n > 0) {
+    rows1.push([
+      `true clips (floor, n=${ref.n})`,
+      '',
+      '',
+      fmtInterval(ref.metrics.validity, 'validity'),
+      fmtInterval(ref.metrics.violationRate, 'violationRate'),
+      fmtInterval(ref.metrics.lawResidualPx),
+      fmtInterval(ref.metrics.scenarioMatch, 'scenarioMatch'),
+      ...(i2v ? [fmtInterval(ref.metrics.trajectoryErrorPx)] : []),
+      '',
+    ]);
+  }
+  const head2 = ['method', 'flicker', 'motion smoothness', 'dynamic degree', 'Fréchet trajectory distance (px²)', 'precision', 'recall', 'bg drift in clip (RGB)', 'bg colour vs default (RGB)', 'per-frame verifier'];
+  const rows2 = r.methods.map((m) => {
+    const c = cells[m.id];
+    return [
+      m.label,
+      fmtInterval(c.metrics.flicker),
+      fmtInterval(c.metrics.motionSmoothness),
+      fmtInterval(c.metrics.dynamicDegree),
+      c.set ? fmtInterval(c.set.frechet) : '—',
+      c.set ? fmtNum(c.set.precision) : '—',
+      c.set ? fmtNum(c.set.recall) : '—',
+      fmtInterval(c.metrics.bgDrift),
+      m.id === DEFAULT_METHOD ? '0 (reference)' : fmtInterval(c.metrics.bgShift),
+      fmtInterval(c.metrics.perFrame),
+    ];
+  });
+  if (ref !== undefined && ref.n > 0) {
+    const sf = ref.setFloor;
+    rows2.push([
+      'true clips (floor; set metrics: half vs half)',
+      fmtInterval(ref.metrics.flicker),
+      fmtInterval(ref.metrics.motionSmoothness),
+      fmtInterval(ref.metrics.dynamicDegree),
+      sf ? fmtNum(sf.frechet.mean) : '—',
+      sf ? fmtNum(sf.precision) : '—',
+      sf ? fmtNum(sf.recall) : '—',
+      fmtInterval(ref.metrics.bgDrift),
+      '',
+      '',
+    ]);
+  }
+  return [`### ${groupTitle(r, key)}`, '', table(head1, rows1), '', table(head2, rows2), ''].join('\n');
+}
+
+/** The methods of the headline comparison, in order (those present). */
+export function headlineMethods(r: BenchResults): MethodInfo[] {
+  const pnp = r.methods.find((m) => m.id === 'pnp');
+  const K = pnp?.params?.K ?? 2;
+  const nomaskK = NO_MASK_KS.reduce((best, k) => (Math.abs(k - K) < Math.abs(best - K) ? k : best), NO_MASK_KS[0]);
+  const ids = ['pnp', `pnp-k${nomaskK}-nomask`, 'nfe2', 'bo4-oracle', 'bo4-frame', 'adaptive'];
+  return ids.map((id) => r.methods.find((m) => m.id === id)).filter((m): m is MethodInfo => m !== undefined);
+}
+
+export function headlineGroup(r: BenchResults): string {
+  return r.cells.all !== undefined ? 'all' : r.tasks[0].id;
+}
+
+function headline(r: BenchResults): string {
+  const key = headlineGroup(r);
+  const cells = r.cells[key];
+  const def = cells[DEFAULT_METHOD];
+  const i2v = groupHasI2v(r, key);
+  const ms = headlineMethods(r);
+  const lines: string[] = [];
+  lines.push(`## Headline: against the default sampler (${key === 'all' ? 'all tasks pooled' : key}, paired on the same seeds)`);
+  lines.push('');
+  lines.push(
+    `Default (${r.methods.find((m) => m.id === DEFAULT_METHOD)?.label}): violation ${fmtInterval(def.metrics.violationRate, 'violationRate')}, ` +
+      `validity ${fmtInterval(def.metrics.validity, 'validity')}, law residual ${fmtInterval(def.metrics.lawResidualPx)} px` +
+      (i2v ? `, trajectory error ${fmtInterval(def.metrics.trajectoryErrorPx)} px` : '') +
+      `, ${fmtNum(def.nfe, 1)} NFE, ${r.timing.cells[key]?.[DEFAULT_METHOD]?.wallMsPerSample ?? '—'} ms per sample.`,
+  );
+  lines.push('');
+  const head = ['method', 'NFE', 'wall × default', 'Δ violation rate', 'Δ validity', 'Δ law residual (px)', ...(i2v ? ['Δ trajectory error (px)'] : []), 'win rate (W/T/L)'];
+  const rows = ms.map((m) => {
+    const c = cells[m.id];
+    const d = c.vsDefault.diff;
+    return [
+      m.label,
+      fmtNum(c.nfe, 1),
+      wallOf(r, key, m.id),
+      fmtDiff(d.violationRate, 'violationRate'),
+      fmtDiff(d.validity, 'validity'),
+      fmtDiff(d.lawResidualPx, 'lawResidualPx'),
+      ...(i2v ? [fmtDiff(d.trajectoryErrorPx, 'trajectoryErrorPx')] : []),
+      winCell(c, false),
+    ];
+  });
+  lines.push(table(head, rows));
+  lines.push('');
+  lines.push('Differences are method − default per sample (same seed and condition), mean with a paired bootstrap 95 % interval; * = the interval excludes 0. Wall-time ratios are measured, not deterministic.');
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The τ ablation: no mask at the default K, the mask variants and the default P&P, by τ. */
+function tauSeries(r: BenchResults): MethodInfo[] {
+  const pnp = r.methods.find((m) => m.id === 'pnp');
+  const K = pnp?.params?.K;
+  const ms = r.methods.filter((m) => (m.group === 'pnp-nomask' && m.params?.K === K) || m.group === 'pnp-mask' || (m.id === 'pnp' && r.methods.some((x) => x.group === 'pnp-mask')));
+  return ms.sort((a, b) => (a.params?.tau ?? 0) - (b.params?.tau ?? 0));
+}
+
+function ablations(r: BenchResults): string {
+  const key = headlineGroup(r);
+  const cells = r.cells[key];
+  const out: string[] = [];
+  const section = (title: string, ms: MethodInfo[], extra: (m: MethodInfo) => string): void => {
+    if (ms.length < 2) return;
+    out.push(`### ${title}`, '');
+    out.push(
+      table(
+        ['method', 'setting', 'NFE', 'violation', 'Δ violation vs default', 'law residual (px)', 'bg colour vs default (RGB)', 'win rate'],
+        ms.map((m) => {
+          const c = cells[m.id];
+          return [m.label, extra(m), fmtNum(c.nfe, 1), fmtInterval(c.metrics.violationRate, 'violationRate'), fmtDiff(c.vsDefault.diff.violationRate, 'violationRate'), fmtInterval(c.metrics.lawResidualPx), fmtInterval(c.metrics.bgShift), fmtInterval(c.vsDefault.winRate, 'winRate')];
+        }),
+      ),
+      '',
+    );
+  };
+  const by = (g: string): MethodInfo[] => r.methods.filter((m) => m.group === g);
+  section('K without the mask (τ = 0)', by('pnp-nomask'), (m) => `K = ${m.params?.K}`);
+  section('τ of the mask', tauSeries(r), (m) => `τ = ${m.params?.tau}`);
+  section('Refinement window', by('window'), (m) => `first ${Math.round(100 * (m.params?.window ?? 0))} %`);
+  section('Adaptive P&P against fixed K', [...r.methods.filter((m) => m.id === 'pnp'), ...by('adaptive')], (m) => `${m.config.refine.mode}, NFE saved ${fmtNum(cells[m.id].nfeSaved, 1)}`);
+  return out.length ? ['## Ablations (' + (key === 'all' ? 'all tasks pooled' : key) + ')', '', ...out].join('\n') : '';
+}
+
+export function resultsMarkdown(r: BenchResults, pictures: readonly string[]): string {
+  const lines: string[] = [];
+  lines.push(`# selfrefine bench — suite \`${r.suite}\``);
+  lines.push('');
+  lines.push(
+    `Model \`${r.model.name}\` (sha256 ${r.model.sha256.slice(0, 12)}…), ${r.world.width}×${r.world.height}×${r.world.frames} frames; ` +
+      `${r.samples} samples per task and method, the same seeds and conditions for every method; ` +
+      `${r.referenceClips} fresh true clips per task for the floor and the set metrics; bootstrap ${r.resamples} resamples. ` +
+      `Run: ${r.timing.runSeconds} s (${r.timing.jobsRun} jobs run, ${r.timing.jobsCached} from the cache, ${r.timing.lanes} lane(s)).`,
+  );
+  lines.push('');
+  lines.push(`Win score: ${r.winScore}`);
+  lines.push('');
+  lines.push(headline(r));
+  for (const key of [...(r.cells.all ? ['all'] : []), ...r.tasks.map((t) => t.id)]) lines.push(groupTables(r, key));
+  lines.push(ablations(r));
+  lines.push('## Columns');
+  lines.push('');
+  lines.push(
+    [
+      '- Rates are percentages; every per-clip column is a mean with a percentile-bootstrap 95 % interval over samples. NFE counts one guided evaluation (cond + uncond) as one; best-of-4 counts all four candidates.',
+      '- Physics violation, validity, law residual, scenario match, trajectory error (image-to-video: frames after the given ones against the true continuation), flicker, motion smoothness, dynamic degree: `docs/world.md`.',
+      '- Fréchet trajectory distance, k-NN precision/recall (k = 5): against the fresh true clips of the same scenarios; the interval of the Fréchet distance bootstraps the generated clips. Small sets bias recall down.',
+      '- bg drift in clip: largest distance of the background colour from frame 0. bg colour vs default: distance of the mean background colour from the default sampler\'s clip of the same seed (the over-saturation failure).',
+      '- Per-frame verifier: fraction of per-frame appearance checks passed (balls present, whole, right size and colour; no stray colours; right background), each frame judged alone — it cannot see motion.',
+      '- best-of-4: candidate 0 is the default sampler\'s sample of the same seed, candidates 1–3 fresh draws; the oracle verifier uses the full physics metrics (and, for image-to-video, the true continuation): an upper bound, not a practical method.',
+      '- Restart and FreeInit spend about the same NFE as P&P (matched to its planned extra evaluations).',
+    ].join('\n'),
+  );
+  lines.push('');
+  if (pictures.length) {
+    lines.push('## Pictures');
+    lines.push('');
+    for (const p of pictures) lines.push(`- [${p}](${p})`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+// ---------- plots ----------
+
+const point = (x: number, i: Interval | undefined, label?: string): PlotPoint => ({ x, y: i?.mean ?? NaN, lo: i?.lo, hi: i?.hi, label });
+
+function plots(r: BenchResults): Record<string, string> {
+  const key = headlineGroup(r);
+  const cells = r.cells[key];
+  const out: Record<string, string> = {};
+  const where = key === 'all' ? 'all tasks pooled' : key;
+  out['quality-vs-nfe.svg'] = figureSvg(
+    `Quality against NFE (${where})`,
+    [
+      { title: 'physics-violation rate', xLabel: 'NFE per sample', yLabel: 'violation rate', series: [{ name: 'methods', points: r.methods.map((m) => point(cells[m.id].nfe, cells[m.id].metrics.violationRate, m.id)) }] },
+      { title: 'win rate against the default', xLabel: 'NFE per sample', yLabel: 'win rate', series: [{ name: 'methods', points: r.methods.filter((m) => m.id !== DEFAULT_METHOD).map((m) => point(cells[m.id].nfe, cells[m.id].vsDefault.winRate, m.id)) }] },
+    ],
+    'points: means; bars: bootstrap 95 % intervals',
+  );
+  const by = (g: string): MethodInfo[] => r.methods.filter((m) => m.group === g);
+  const nomask = by('pnp-nomask');
+  if (nomask.length > 1) {
+    out['ablation-k.svg'] = figureSvg(`K without the mask (τ = 0, ${where})`, [
+      { title: 'physics-violation rate', xLabel: 'K', yLabel: 'violation rate', series: [{ name: 'no mask', line: true, points: nomask.map((m) => point(m.params?.K ?? NaN, cells[m.id].metrics.violationRate)) }] },
+      { title: 'background colour vs default', xLabel: 'K', yLabel: 'RGB distance', series: [{ name: 'no mask', line: true, points: nomask.map((m) => point(m.params?.K ?? NaN, cells[m.id].metrics.bgShift)) }] },
+    ]);
+  }
+  const K = r.methods.find((m) => m.id === 'pnp')?.params?.K;
+  const taus = tauSeries(r);
+  if (taus.length > 1) {
+    out['ablation-tau.svg'] = figureSvg(`τ of the uncertainty mask (K = ${K}, ${where})`, [
+      { title: 'physics-violation rate', xLabel: 'τ (0 = mask off)', yLabel: 'violation rate', series: [{ name: 'P&P', line: true, points: taus.map((m) => point(m.params?.tau ?? NaN, cells[m.id].metrics.violationRate)) }] },
+      { title: 'background colour vs default', xLabel: 'τ', yLabel: 'RGB distance', series: [{ name: 'P&P', line: true, points: taus.map((m) => point(m.params?.tau ?? NaN, cells[m.id].metrics.bgShift)) }] },
+      { title: 'NFE (early exit)', xLabel: 'τ', yLabel: 'NFE per sample', series: [{ name: 'P&P', line: true, points: taus.map((m) => ({ x: m.params?.tau ?? NaN, y: cells[m.id].nfe })) }] },
+    ]);
+  }
+  const windows = by('window');
+  if (windows.length > 1) {
+    out['ablation-window.svg'] = figureSvg(`Refinement window (${where})`, [
+      { title: 'physics-violation rate', xLabel: 'refined fraction of the steps (from the first)', yLabel: 'violation rate', series: [{ name: 'P&P', line: true, points: windows.map((m) => point(m.params?.window ?? NaN, cells[m.id].metrics.violationRate)) }] },
+      { title: 'win rate against the default', xLabel: 'refined fraction of the steps', yLabel: 'win rate', series: [{ name: 'P&P', line: true, points: windows.map((m) => point(m.params?.window ?? NaN, cells[m.id].vsDefault.winRate)) }] },
+      { title: 'NFE', xLabel: 'refined fraction of the steps', yLabel: 'NFE per sample', series: [{ name: 'P&P', line: true, points: windows.map((m) => ({ x: m.params?.window ?? NaN, y: cells[m.id].nfe })) }] },
+    ]);
+  }
+  return out;
+}
+
+// ---------- files ----------
+
+/** Write results.md, the plots, the GIF grids and the mask pictures (not results.json). Returns relative paths. */
+export function writeOutputs(dir: string, r: BenchResults, ctx: OutputContext): string[] {
+  const files: string[] = [];
+  const put = (name: string, data: string | Uint8Array): void => {
+    writeFileAtomic(join(dir, name), data);
+    files.push(name);
+  };
+  const svgs = plots(r);
+  for (const [name, svg] of Object.entries(svgs)) put(name, svg);
+  const { width: W, height: H, frames: F } = r.world;
+  const pictures: string[] = [];
+  const legends: string[] = [];
+  for (const task of r.tasks) {
+    const byMethod = ctx.clipsByTask.get(task.id);
+    const conds = ctx.conditions.get(task.id) ?? [];
+    if (byMethod === undefined) continue;
+    const cols = Math.min(GRID_SAMPLES, r.samples);
+    const rows: GridRow[] = [];
+    if (task.givenFrames > 0) rows.push({ label: 'true clip', videos: conds.slice(0, cols).map((c) => c.truth) });
+    for (const m of r.methods) {
+      const clips = byMethod.get(m.id) ?? [];
+      rows.push({ label: m.label, videos: clips.slice(0, cols).map((c) => (c.video !== undefined ? fromB64(c.video) : undefined)) });
+    }
+    const name = `grid-${task.id}.gif`;
+    put(name, gridGif(rows, F, H, W));
+    pictures.push(name);
+    legends.push(
+      `- \`${name}\`: columns = samples 0–${cols - 1} (${conds.slice(0, cols).map((c) => c.scenario).join(', ')}); rows top to bottom: ${rows.map((x) => x.label).join('; ')}.`,
+    );
+    for (const m of r.methods) {
+      const clip = byMethod.get(m.id)?.[0];
+      if (clip === undefined) continue;
+      const png = maskPng(clip, F, H, W, ctx.latentHW[0], ctx.latentHW[1]);
+      if (png === null) continue;
+      const mname = `masks/${task.id}-${m.id}.png`;
+      put(mname, png);
+      pictures.push(mname);
+    }
+  }
+  pictures.push(...Object.keys(svgs));
+  const md = resultsMarkdown(r, pictures) + (legends.length ? `\n## GIF grids\n\n${legends.join('\n')}\n\nMask pictures (masks/TASK-METHOD.png): sample 0; one row per refined step, one column per frame: that step's x̂0 with the still-uncertain latent cells tinted orange.\n` : '');
+  put('results.md', md);
+  return files;
+}

@@ -1,0 +1,108 @@
+// `selfrefine bench`: the benchmark of every sampler on the shipped model.
+import type { Command } from 'commander';
+import { runBench, type BenchResults } from '../bench/bench.js';
+import { headlineGroup, headlineMethods } from '../bench/report.js';
+import { benchMethods } from '../bench/methods.js';
+import { SUITES } from '../bench/suites.js';
+import { TASKS } from '../bench/tasks.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_MODEL_CARD, loadShippedModel } from '../models/shipped.js';
+import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
+import { parseInteger } from './sampler-options.js';
+
+interface BenchFlags {
+  suite: string;
+  samples?: string;
+  out?: string;
+  methods?: string;
+  tasks?: string;
+  workers?: string;
+  reference?: string;
+  resamples?: string;
+  model: string;
+  progress?: boolean;
+  json?: boolean;
+  listMethods?: boolean;
+}
+
+const list = (s: string | undefined): string[] | undefined =>
+  s === undefined
+    ? undefined
+    : s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark every sampler (default, baselines, P&P and its ablations) on the shipped model: tables, plots, GIF grids')
+    .option('--suite <name>', `paper (${SUITES.paper.description}) or quick (${SUITES.quick.description})`, 'quick')
+    .option('--samples <n>', `samples per task (default: paper ${SUITES.paper.samples}, quick ${SUITES.quick.samples})`)
+    .option('--out <dir>', 'output directory (default bench-results/<suite>); finished jobs are cached in DIR/cache and reused')
+    .option('--methods <ids>', 'comma-separated method ids instead of the suite\'s (see --list-methods); the default sampler is always run')
+    .option('--tasks <ids>', `comma-separated tasks instead of the suite's: ${TASKS.map((t) => t.id).join(', ')}`)
+    .option('--workers <n>', 'parallel lanes, each with its own model on one thread (default: min(2, cores))')
+    .option('--reference <n>', `fresh true clips per task for the floor and the set metrics (default: paper ${SUITES.paper.referenceClips}, quick ${SUITES.quick.referenceClips})`)
+    .option('--resamples <n>', 'bootstrap resamples of the intervals')
+    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print results.json\'s headline as JSON')
+    .option('--list-methods', 'print the method ids and labels and exit')
+    .action(async (flags: BenchFlags) => {
+      if (flags.listMethods === true) {
+        for (const m of benchMethods(PHYSICS_DEFAULTS)) process.stdout.write(`${m.id.padEnd(16)} ${m.label}\n`);
+        return;
+      }
+      if (flags.suite !== 'paper' && flags.suite !== 'quick') throw new UsageError(`--suite must be paper or quick, got '${flags.suite}'`);
+      const suite = flags.suite;
+      const out = flags.out ?? `bench-results/${suite}`;
+      const { results, files } = await runBench({
+        suite,
+        out,
+        samples: flags.samples !== undefined ? parseInteger(flags.samples, '--samples', 1) : undefined,
+        methods: list(flags.methods),
+        tasks: list(flags.tasks),
+        workers: flags.workers !== undefined ? parseInteger(flags.workers, '--workers', 1) : undefined,
+        referenceClips: flags.reference !== undefined ? parseInteger(flags.reference, '--reference', 0) : undefined,
+        resamples: flags.resamples !== undefined ? parseInteger(flags.resamples, '--resamples', 1) : undefined,
+        progress: flags.progress === false ? false : undefined,
+        loadModel: (threads) => loadShippedModel(flags.model, { threads }),
+      });
+      if (flags.json === true) process.stdout.write(`${JSON.stringify(summary(results, out, files))}\n`);
+      else process.stdout.write(text(results, out, files.length));
+    });
+}
+
+function summary(r: BenchResults, out: string, files: string[]): Record<string, unknown> {
+  const key = headlineGroup(r);
+  return {
+    out,
+    files,
+    seconds: r.timing.runSeconds,
+    jobsRun: r.timing.jobsRun,
+    jobsCached: r.timing.jobsCached,
+    headline: Object.fromEntries(
+      headlineMethods(r).map((m) => {
+        const c = r.cells[key][m.id];
+        return [m.id, { nfe: c.nfe, violationRateDiff: c.vsDefault.diff.violationRate, winRate: c.vsDefault.winRate, wallRatio: r.timing.cells[key][m.id].relativeToDefault }];
+      }),
+    ),
+  };
+}
+
+function text(r: BenchResults, out: string, nFiles: number): string {
+  const key = headlineGroup(r);
+  const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}` : '—');
+  const lines = [`bench ${r.suite}: ${r.samples} samples × ${r.tasks.length} task(s) × ${r.methods.length} method(s) in ${r.timing.runSeconds} s (${r.timing.jobsRun} jobs run, ${r.timing.jobsCached} cached) → ${out} (${nFiles} files)`];
+  const def = r.cells[key].default;
+  lines.push(`  default: violation ${pct(def.metrics.violationRate.mean)} %, ${def.nfe.toFixed(1)} NFE`);
+  for (const m of headlineMethods(r)) {
+    const c = r.cells[key][m.id];
+    const d = c.vsDefault.diff.violationRate;
+    lines.push(
+      `  ${m.id.padEnd(16)} Δ violation ${pct(d.mean)} pp [${pct(d.lo)}, ${pct(d.hi)}], win rate ${pct(c.vsDefault.winRate.mean)} %, NFE ${c.nfe.toFixed(1)}, wall ${r.timing.cells[key][m.id].relativeToDefault.toFixed(2)}×`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
