@@ -1,8 +1,11 @@
-// npm run bench:core [-- --json] [-- --shape 16,21,60,104] [-- --iterations 12]
+// npm run bench:core [-- --json] [-- --shape 16,21,60,104] [-- --iterations 12] [-- --model-ms 40]
 // Sampler-side cost of one Predict-and-Perturb inner iteration on a Wan-sized latent: everything
 // but the network (fresh noise, perturb, predict x̂0, candidate step, uncertainty, mask, fusion),
-// measured through the real sampler with a zero-cost velocity stub, beside one memcpy of the
-// same latent in the same run.
+// measured through the real sampler, beside one memcpy of the same latent in the same run.
+//   pnpIterationMs          all the sampler's work per iteration (a velocity stub that costs nothing)
+//   pnpIterationCriticalMs  what the sampler adds to the model's time per iteration when the model
+//                           runs asynchronously (worker thread or GPU) for --model-ms: the next
+//                           Perturb's noise is drawn while the model runs, so it drops out
 import { sample } from '../src/core/sample.js';
 import type { GuidedVelocity } from '../src/core/guidance.js';
 import { NormalRng } from '../src/core/rng.js';
@@ -18,13 +21,15 @@ const flag = (name: string): string | undefined => {
 const json = args.includes('--json');
 const shape = (flag('--shape') ?? '16,21,60,104').split(',').map(Number) as unknown as LatentShape;
 const K = Number(flag('--iterations') ?? '12');
+const modelMs = Number(flag('--model-ms') ?? '40');
 const size = shape.reduce((a, b) => a * b, 1);
 
-/** A velocity "model" that costs nothing: leaves `out` as it is (filled once with plausible values). */
-function stubModel(): GuidedVelocity {
+/** A velocity "model" that leaves `out` as it is; with latencyMs > 0 it answers asynchronously after that time. */
+function stubModel(latencyMs = 0): GuidedVelocity {
   return {
     shape,
     async evaluate() {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       return 1;
     },
   };
@@ -34,10 +39,10 @@ const grid = explicitGrid([0.9, 0.85]);
 const init = new Float32Array(size);
 new NormalRng(1).fill(init);
 
-async function timeRun(solver: SolverName, k: number): Promise<number> {
+async function timeRun(solver: SolverName, k: number, latencyMs = 0): Promise<number> {
   const plan = k > 0 ? new Map([[0, k]]) : new Map<number, number>();
   const t0 = process.hrtime.bigint();
-  await sample(solver, stubModel(), init, grid, { refine: { plan, tau: 0.25, noise: new NormalRng(2), stopWhenUncertainBelow: 0 } });
+  await sample(solver, stubModel(latencyMs), init, grid, { refine: { plan, tau: 0.25, noise: new NormalRng(2), stopWhenUncertainBelow: 0 } });
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -46,13 +51,14 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function perIteration(solver: SolverName): Promise<number> {
-  await timeRun(solver, K); // warm-up (JIT)
+/** Per inner iteration: (refined run − plain run) / K, minus the model's own latency. */
+async function perIteration(solver: SolverName, latencyMs = 0): Promise<number> {
+  await timeRun(solver, K, latencyMs); // warm-up (JIT)
   const per: number[] = [];
   for (let r = 0; r < 5; r++) {
-    const plain = await timeRun(solver, 0);
-    const refined = await timeRun(solver, K);
-    per.push((refined - plain) / K);
+    const plain = await timeRun(solver, 0, latencyMs);
+    const refined = await timeRun(solver, K, latencyMs);
+    per.push((refined - plain) / K - latencyMs);
   }
   return median(per);
 }
@@ -83,10 +89,13 @@ function noiseMs(): number {
 
 const pnpIterationMs = await perIteration('euler');
 const pnpIterationUniPCMs = await perIteration('unipc');
+const pnpIterationCriticalMs = await perIteration('euler', modelMs);
 const result = {
   shape,
   pnpIterationMs: Number(pnpIterationMs.toFixed(3)),
   pnpIterationUniPCMs: Number(pnpIterationUniPCMs.toFixed(3)),
+  pnpIterationCriticalMs: Number(pnpIterationCriticalMs.toFixed(3)),
+  modelMs,
   noiseMs: Number(noiseMs().toFixed(3)),
   memcpyMs: Number(memcpyMs().toFixed(3)),
 };
@@ -98,6 +107,7 @@ if (json) {
       `P&P inner iteration, sampler side (Euler): ${result.pnpIterationMs} ms\n` +
       `P&P inner iteration, sampler side (UniPC): ${result.pnpIterationUniPCMs} ms\n` +
       `  of which fresh noise (ziggurat):          ${result.noiseMs} ms\n` +
+      `added to an asynchronous ${modelMs} ms model (Euler): ${result.pnpIterationCriticalMs} ms (noise drawn while the model runs)\n` +
       `memcpy of the same latent:                  ${result.memcpyMs} ms\n`,
   );
 }

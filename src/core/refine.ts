@@ -4,6 +4,7 @@
 import { UsageError } from '../errors.js';
 import type { NoiseSource } from './rng.js';
 import type { RefinePlan } from './plan.js';
+import { applyStep, type StepCoefficients } from './solvers.js';
 
 export interface RefineOptions {
   /** Outer step → K extra evaluations (K_max for adaptive refinement). */
@@ -28,6 +29,13 @@ export function checkRefineOptions(options: RefineOptions): void {
   if (!(stop >= 0 && stop <= 1)) throw new UsageError(`the stopping threshold must be a fraction in [0, 1], got ${stop}`);
 }
 
+/** Perturb from a drawn ε: xk = (1−σ)·x0 + σ·ε (the same arithmetic as NoiseSource.fillAffine). */
+export function perturb(xk: Float32Array, x0: Float32Array, eps: Float32Array, sigma: number): void {
+  const a = 1 - sigma;
+  const n = xk.length;
+  for (let j = 0; j < n; j++) xk[j] = a * x0[j] + sigma * eps[j];
+}
+
 /** Runs [start, end) of uncertain positions, as pairs in `bounds`. */
 export class UncertainRuns {
   bounds: Int32Array;
@@ -38,8 +46,10 @@ export class UncertainRuns {
   size = 0;
 
   constructor(readonly positions: number) {
-    this.bounds = new Int32Array(positions + 2);
-    this.spare = new Int32Array(positions + 2);
+    // At most ⌈P/2⌉ runs, plus one split per block border.
+    const capacity = 2 * (Math.ceil(positions / 2) + Math.ceil(positions / BLOCK) + 2);
+    this.bounds = new Int32Array(capacity);
+    this.spare = new Int32Array(capacity);
   }
 
   /** Every position uncertain (the start of a refined step). */
@@ -64,80 +74,135 @@ export class UncertainRuns {
   }
 }
 
-/**
- * Predict x0k = xk − σ·vk on the uncertain runs, and the channel-summed uncertainty
- * usum[p] = Σ_c |x0k − x0prev| there (U = usum / C).
- */
-export function predictWithUncertainty(
-  x0k: Float32Array,
-  usum: Float32Array,
-  xk: Float32Array,
-  vk: Float32Array,
-  x0prev: Float32Array,
-  sigma: number,
-  runs: UncertainRuns,
-): void {
-  const P = usum.length;
-  const C = x0k.length / P;
-  const { bounds, count } = runs;
-  for (let r = 0; r < count; r++) usum.fill(0, bounds[2 * r], bounds[2 * r + 1]);
-  for (let c = 0; c < C; c++) {
-    const base = c * P;
-    for (let r = 0; r < count; r++) {
-      const end = base + bounds[2 * r + 1];
-      for (let j = base + bounds[2 * r], p = bounds[2 * r]; j < end; j++, p++) {
-        const x0 = xk[j] - sigma * vk[j];
-        x0k[j] = x0;
-        usum[p] += Math.abs(x0 - x0prev[j]);
-      }
-    }
-  }
+/** Positions per block: one block of every buffer (C channels × BLOCK × 4 bytes × 3 arrays) stays in L2. */
+const BLOCK = 2048;
+
+export interface FusionTarget {
+  /** The step's candidate, fused. */
+  readonly next: Float32Array;
+  /** The step's clean prediction, fused; also the reference the uncertainty is measured against. */
+  readonly x0: Float32Array;
+  /** Multistep solvers: the state the step predicts from, fused; null for Euler. */
+  readonly state: Float32Array | null;
+  readonly co: StepCoefficients;
 }
 
 /**
- * Positions of the runs whose mean uncertainty is below τ become certain (the set only grows
- * within a step); `runs` is rebuilt to the positions still uncertain, and `certain` marks 1 = certain.
+ * Everything one inner iteration does after the model call (SPEC §2), block by block of
+ * positions so that each block's data is read from memory once and then from cache:
+ * U = mean_c |x0k − x0| on the still-uncertain runs (x0k = xk − σ·vk), positions with U < τ join
+ * the certain set, and where still uncertain x0 ← x0k, next ← step(xk, x0k, vk), state ← xk.
+ * `runs` is rebuilt to the positions still uncertain; `certain` marks 1 = certain.
  */
-export function growCertainSet(certain: Uint8Array, usum: Float32Array, tau: number, channels: number, runs: UncertainRuns): void {
-  const limit = tau * channels;
+export function refineIteration(
+  target: FusionTarget,
+  xk: Float32Array,
+  vk: Float32Array,
+  sigma: number,
+  tau: number,
+  usum: Float32Array,
+  certain: Uint8Array,
+  runs: UncertainRuns,
+): void {
+  const P = runs.positions;
+  const C = xk.length / P;
+  const limit = tau * C;
   const old = runs.bounds;
+  const oldCount = runs.count;
   const out = runs.scratch;
   let count = 0;
   let size = 0;
-  for (let r = 0; r < runs.count; r++) {
-    const to = old[2 * r + 1];
-    let open = -1;
-    for (let p = old[2 * r]; p < to; p++) {
-      if (usum[p] < limit) {
-        certain[p] = 1;
+  let r = 0;
+  for (let s = 0; s < P && r < oldCount; s += BLOCK) {
+    const e = Math.min(P, s + BLOCK);
+    // Uncertainty on the old runs clipped to [s, e).
+    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
+      const f = Math.max(old[2 * q], s);
+      const t = Math.min(old[2 * q + 1], e);
+      usum.fill(0, f, t);
+    }
+    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
+      measureRange(usum, xk, vk, target.x0, sigma, C, P, Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
+    }
+    // Grow the certain set; append the still-uncertain runs (merging across the block border).
+    let fuseFrom = count;
+    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
+      const f = Math.max(old[2 * q], s);
+      const t = Math.min(old[2 * q + 1], e);
+      let open = -1;
+      for (let p = f; p <= t; p++) {
+        const uncertain = p < t && !(usum[p] < limit);
+        if (uncertain) {
+          if (open < 0) open = p;
+          continue;
+        }
+        if (p < t) certain[p] = 1;
         if (open >= 0) {
-          out[2 * count] = open;
-          out[2 * count + 1] = p;
-          count++;
+          if (count > 0 && out[2 * count - 1] === open) {
+            out[2 * count - 1] = p;
+            if (count - 1 < fuseFrom) fuseFrom = count - 1;
+          } else {
+            out[2 * count] = open;
+            out[2 * count + 1] = p;
+            count++;
+          }
           size += p - open;
           open = -1;
         }
-      } else if (open < 0) {
-        open = p;
       }
     }
-    if (open >= 0) {
-      out[2 * count] = open;
-      out[2 * count + 1] = to;
-      count++;
-      size += to - open;
+    // Fuse on the new runs clipped to [s, e) while this block is still in cache.
+    for (let q = fuseFrom; q < count; q++) {
+      const f = Math.max(out[2 * q], s);
+      const t = Math.min(out[2 * q + 1], e);
+      if (f < t) fuseRange(target, xk, vk, sigma, C, P, f, t);
     }
+    while (r < oldCount && old[2 * r + 1] <= e) r++;
   }
   runs.swap(count, size);
 }
 
-/** dst ← src on the uncertain runs, every channel. */
-export function copyOnRuns(dst: Float32Array, src: Float32Array, runs: UncertainRuns): void {
-  const P = runs.positions;
-  const C = dst.length / P;
-  const { bounds, count } = runs;
+/** usum[p] += Σ_c |fround(xk − σ·vk) − x0| for positions [f, t), every channel. */
+function measureRange(usum: Float32Array, xk: Float32Array, vk: Float32Array, x0: Float32Array, sigma: number, C: number, P: number, f: number, t: number): void {
   for (let c = 0; c < C; c++) {
-    const base = c * P;
-    for (let r = 0; r < count; r++) dst.set(src.subarray(base + bounds[2 * r], base + bounds[2 * r + 1]), base + bounds[2 * r]);
+    for (let p = f, j = c * P + f; p < t; p++, j++) usum[p] += Math.abs(Math.fround(xk[j] - sigma * vk[j]) - x0[j]);
   }
+}
+
+/** x0 ← xk − σ·vk, next ← step(xk, x0, vk), state ← xk on positions [f, t), every channel. */
+function fuseRange(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, C: number, P: number, f: number, t: number): void {
+  for (let c = 0; c < C; c++) fuseSpan(target, xk, vk, sigma, c * P + f, c * P + t);
+}
+
+/** x0 ← xk − σ·vk, next ← step(xk, x0, vk), state ← xk on latent indices [from, to). */
+function fuseSpan(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, from: number, to: number): void {
+  const { next, x0, state, co } = target;
+  const { a, b, c: cv, d, extra } = co;
+  // The branches mirror applyStep's so the arithmetic is the same.
+  if (b === 0 && d === 0 && a === 1) {
+    for (let j = from; j < to; j++) {
+      const xv = xk[j];
+      const vv = vk[j];
+      x0[j] = xv - sigma * vv;
+      next[j] = xv + cv * vv;
+    }
+  } else if (cv === 0 && d === 0) {
+    for (let j = from; j < to; j++) {
+      const xv = xk[j];
+      const x0v = Math.fround(xv - sigma * vk[j]);
+      x0[j] = x0v;
+      next[j] = a * xv + b * x0v;
+    }
+  } else if (cv === 0 && extra !== null) {
+    for (let j = from; j < to; j++) {
+      const xv = xk[j];
+      const x0v = Math.fround(xv - sigma * vk[j]);
+      x0[j] = x0v;
+      next[j] = a * xv + b * x0v + d * extra[j];
+    }
+  } else {
+    for (let j = from; j < to; j++) x0[j] = xk[j] - sigma * vk[j];
+    applyStep(next, co, xk, x0, vk, from, to);
+  }
+  if (state !== null) for (let j = from; j < to; j++) state[j] = xk[j];
 }

@@ -1,10 +1,11 @@
-// Seeded standard-normal noise: xoshiro128** bits, Marsaglia–Tsang ziggurat (128 layers).
+// Seeded standard-normal noise: xoshiro128** bits, Marsaglia–Tsang ziggurat (256 layers).
 // Pure 32-bit integer arithmetic plus IEEE double operations, so the same seed gives the same
-// numbers on every machine. Each 32-bit draw splits into disjoint fields (bits 0–6: layer,
-// bit 7: sign, bits 8–31: magnitude), which avoids the layer/value correlation of the
-// original RNOR. The bulk loop is branch-free: it writes the fast-path value everywhere and
-// lists the ~1.2 % of draws that fall outside their layer's box; those are finished (wedge
-// test or tail, from the same draw) afterwards, in order, from the continuing stream.
+// numbers on every machine. Each 32-bit draw splits into disjoint fields (bits 0–7: layer,
+// bit 8: sign, bits 9–31: magnitude), which avoids the layer/value correlation of the
+// original RNOR. The bulk loop has no data-dependent branch but a rare one: it writes the
+// fast-path value everywhere and lists the ~1.5 % of draws that fall outside their layer's box;
+// those are finished (wedge test or tail, from the same draw) afterwards, in order, from the
+// continuing stream.
 import { UsageError } from '../errors.js';
 import { readNpyFloat32 } from '../io/npy.js';
 import { formatShape } from './tensor.js';
@@ -20,16 +21,26 @@ export interface NoiseSource {
   fillAffine(out: Float32Array, base: Float32Array, a: number, b: number): void;
   /** Number of whole latents drawn so far. */
   readonly draws: number;
+  /**
+   * Optional, for speculative draws: remember the current position (one slot), and return to it.
+   * The sampler draws the next Perturb's noise while the model runs and rolls the draw back when the
+   * inner loop stops early, so results do not depend on the prefetch.
+   */
+  checkpoint?(): void;
+  rollback?(): void;
 }
 
-const LAYERS = 128;
-const M = 2 ** 24; // scale of the 24-bit magnitude
+const LAYERS = 256;
+const LAYER_BITS = 8;
+const MAG_BITS = 32 - LAYER_BITS - 1; // 23-bit magnitude after the layer and sign bits
+const M = 2 ** MAG_BITS;
 const KN = new Int32Array(LAYERS);
 const WN = new Float64Array(LAYERS);
 const FN = new Float64Array(LAYERS);
-const R = 3.442619855899;
+// 256-layer ziggurat constants (Marsaglia & Tsang 2000): rightmost x of the base strip and layer area.
+const R = 3.6541528853610088;
 {
-  const vn = 9.91256303526217e-3;
+  const vn = 4.92867323399e-3;
   let dn = R;
   let tn = dn;
   const q = vn / Math.exp(-0.5 * dn * dn);
@@ -47,7 +58,7 @@ const R = 3.442619855899;
     WN[i] = dn / M;
   }
 }
-/** Indexed by the low 8 bits of a draw: layer width with the sign folded in, and the layer's box limit. */
+/** Indexed by the low 9 bits of a draw (layer, then sign): layer width with the sign folded in, and the layer's box limit. */
 const WS = new Float64Array(2 * LAYERS);
 const KS = new Int32Array(2 * LAYERS);
 for (let i = 0; i < 2 * LAYERS; i++) {
@@ -68,6 +79,8 @@ export class NormalRng implements NoiseSource {
   /** xoshiro128** state s0..s3. */
   private readonly state = new Int32Array(4);
   private drawCount = 0;
+  private readonly savedState = new Int32Array(4);
+  private savedDraws = -1;
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new UsageError(`seed must be an integer, got ${seed}`);
@@ -80,6 +93,18 @@ export class NormalRng implements NoiseSource {
 
   get draws(): number {
     return this.drawCount;
+  }
+
+  checkpoint(): void {
+    this.savedState.set(this.state);
+    this.savedDraws = this.drawCount;
+  }
+
+  rollback(): void {
+    if (this.savedDraws < 0) throw new Error('NormalRng.rollback() without a checkpoint');
+    this.state.set(this.savedState);
+    this.drawCount = this.savedDraws;
+    this.savedDraws = -1;
   }
 
   /** Next 32 random bits as an unsigned integer. */
@@ -136,9 +161,9 @@ export class NormalRng implements NoiseSource {
   private fromDraw(first: number): number {
     let u = first;
     for (;;) {
-      const iz = u & 127;
-      const negative = (u & 128) !== 0;
-      const mag = u >>> 8;
+      const iz = u & (LAYERS - 1);
+      const negative = (u & LAYERS) !== 0;
+      const mag = u >>> (LAYER_BITS + 1);
       if (mag < KN[iz]) return (negative ? -mag : mag) * WN[iz];
       const x = mag * WN[iz];
       if (iz === 0) {
@@ -182,12 +207,14 @@ function zigguratBulk(
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
-    const mag = u >>> 8;
-    const iz = u & 255;
+    const mag = u >>> (LAYER_BITS + 1);
+    const iz = u & (2 * LAYERS - 1);
     out[i] = a * base[i] + b * Math.fround(mag * WS[iz]);
-    rejects[nr] = i;
-    rejectDraws[nr] = u;
-    nr += +(mag >= KS[iz]);
+    if (mag >= KS[iz]) {
+      rejects[nr] = i;
+      rejectDraws[nr] = u;
+      nr++;
+    }
   }
   state[0] = s0;
   state[1] = s1;

@@ -15,10 +15,9 @@ import type { GuidedVelocity, StepInfo } from './guidance.js';
 import { checkPlan } from './plan.js';
 import {
   checkRefineOptions,
-  copyOnRuns,
-  growCertainSet,
   OFFICIAL_EARLY_EXIT,
-  predictWithUncertainty,
+  perturb,
+  refineIteration,
   UncertainRuns,
   type RefineOptions,
 } from './refine.js';
@@ -103,11 +102,16 @@ export async function sample(
   const needRefine = refine !== undefined && refine.plan.size > 0;
   const xk = needRefine ? new Float32Array(size) : v;
   const vk = needRefine ? new Float32Array(size) : v;
-  const x0k = needRefine ? new Float32Array(size) : v;
   const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
   const usum = new Float32Array(needRefine ? P : 0);
   const certain = new Uint8Array(needRefine ? P : 0);
   const runs = new UncertainRuns(needRefine ? P : 0);
+  // Noise for the next Perturb is drawn while the model evaluates (the main thread is idle then),
+  // speculatively when the loop may still stop early; an unused draw is rolled back.
+  const noise = refine?.noise;
+  const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
+  const epsNext = prefetch ? new Float32Array(size) : v;
+  let haveEps = false;
 
   let nfe = 0;
   let refinedSteps = 0;
@@ -118,13 +122,18 @@ export async function sample(
     if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
     const sigma = grid.sigmas[i];
     const info: StepInfo = { step: i + offset, sigma, timestep: grid.timesteps[i] };
-    nfe += await model.evaluate(cur, info, v);
+    const K = refine?.plan.get(i + offset) ?? 0;
+    const outer = model.evaluate(cur, info, v);
+    if (prefetch && K > 0 && noise !== undefined) {
+      noise.fill(epsNext);
+      haveEps = true;
+    }
+    nfe += await outer;
     for (let j = 0; j < size; j++) x0[j] = cur[j] - sigma * v[j];
     let state = solver.prepare(i, cur, x0);
     const co = solver.coefficients(i);
     applyStep(next, co, state, x0, v);
 
-    const K = refine?.plan.get(i + offset) ?? 0;
     let inner = 0;
     let uncertainFraction: number | null = null;
     if (refine !== undefined && K > 0) {
@@ -137,23 +146,32 @@ export async function sample(
       }
       for (let k = 1; k <= K; k++) {
         if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
-        refine.noise.fillAffine(xk, x0, 1 - sigma, sigma);
-        nfe += await model.evaluate(xk, info, vk);
+        if (haveEps) {
+          perturb(xk, x0, epsNext, sigma);
+          haveEps = false;
+        } else {
+          refine.noise.fillAffine(xk, x0, 1 - sigma, sigma);
+        }
+        const evaluation = model.evaluate(xk, info, vk);
+        const speculative = prefetch && k < K;
+        if (speculative) {
+          refine.noise.checkpoint?.();
+          refine.noise.fill(epsNext);
+          haveEps = true;
+        }
+        nfe += await evaluation;
         inner++;
         if (runs.size > 0) {
-          predictWithUncertainty(x0k, usum, xk, vk, x0, sigma, runs);
-          growCertainSet(certain, usum, refine.tau, C, runs);
           // Where still uncertain, the step takes this iteration's prediction and candidate.
-          for (let c = 0; c < C; c++) {
-            const base = c * P;
-            for (let r = 0; r < runs.count; r++) {
-              applyStep(next, co, xk, x0k, vk, base + runs.bounds[2 * r], base + runs.bounds[2 * r + 1]);
-            }
-          }
-          copyOnRuns(x0, x0k, runs);
-          if (solver.historyUsesState) copyOnRuns(fusedState, xk, runs);
+          refineIteration({ next, x0, state: solver.historyUsesState ? fusedState : null, co }, xk, vk, sigma, refine.tau, usum, certain, runs);
         }
-        if (runs.size / P < stopBelow) break;
+        if (runs.size / P < stopBelow) {
+          if (speculative) {
+            refine.noise.rollback?.();
+            haveEps = false;
+          }
+          break;
+        }
       }
       const certainCount = P - runs.size;
       uncertainFraction = 1 - certainCount / P;

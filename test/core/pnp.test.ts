@@ -120,6 +120,24 @@ test('the uncertainty mask covers F·H·W positions and a larger τ leaves fewer
   assert.ok(fractions.some((f) => f > 0 && f < 1), `some τ should leave a partial mask: ${fractions.join(', ')}`);
 });
 
+test('drawing the next noise while the model runs changes nothing: same result and draws as a plain source', async () => {
+  // A source without checkpoint/rollback is never prefetched; wrap the same seeded stream.
+  const plainSource = (seed: number) => {
+    const rng = new NormalRng(seed);
+    return { fill: (o: Float32Array) => rng.fill(o), fillAffine: (o: Float32Array, b: Float32Array, a: number, s: number) => rng.fillAffine(o, b, a, s), get draws() { return rng.draws; } };
+  };
+  for (const stop of [0, 0.3]) {
+    const init = noiseLatent(SIZE, 12);
+    const withPrefetch = new NormalRng(21);
+    const a = await sample('unipc', guided, init, grid, { refine: { plan: parsePlan('2-6:4'), tau: 0.1, noise: withPrefetch, stopWhenUncertainBelow: stop } });
+    const without = plainSource(21);
+    const b = await sample('unipc', guided, init, grid, { refine: { plan: parsePlan('2-6:4'), tau: 0.1, noise: without, stopWhenUncertainBelow: stop } });
+    assert.ok(sameBits(a.x, b.x));
+    assert.equal(withPrefetch.draws, without.draws, 'rolled-back speculative draws are not counted');
+    if (stop > 0) assert.ok(a.nfeSaved > 0, 'the case with early stops must be exercised');
+  }
+});
+
 test('the Wan2.2 T2V plan on 40 steps costs 60 NFE without early exit', async () => {
   const wanPlan = parsePlan('2-5:3,6-13:1');
   assert.equal(planExtraNfe(wanPlan), 20);

@@ -10,10 +10,10 @@ import { UsageError } from '../../src/errors.js';
 test('the same seed gives the same numbers (golden values, any machine)', () => {
   const a = new Float32Array(8);
   new NormalRng(42).fill(a);
-  const golden = [-0.8345016241073608, -0.2805421054363251, -0.31534847617149353, -0.8653889894485474, -0.07087193429470062, 0.03255961090326309, -0.020451698452234268, 0.2828506529331207];
+  const golden = [1.224790096282959, 0.3234453499317169, -0.34443557262420654, 1.4233310222625732, 0.13241831958293915, -0.024213096126914024, 0.028940550982952118, 0.21352295577526093];
   assert.deepEqual([...a], golden);
   const big = new NormalRng(2 ** 40 + 3);
-  assert.equal(big.normal(), 1.3813256968915069);
+  assert.equal(big.normal(), -0.8893869777938209);
   assert.equal(big.nextUint32(), 213444617);
 });
 
@@ -112,6 +112,26 @@ test('a .npy noise stream is consumed one latent per draw and errors when exhaus
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('checkpoint and rollback return the stream to the saved position', () => {
+  const r = new NormalRng(3);
+  const a = new Float32Array(100);
+  const b = new Float32Array(100);
+  r.fill(a);
+  r.checkpoint();
+  r.fill(b);
+  r.fill(b);
+  assert.equal(r.draws, 3);
+  r.rollback();
+  assert.equal(r.draws, 1);
+  const again = new Float32Array(100);
+  r.fill(again);
+  const ref = new NormalRng(3);
+  ref.fill(b);
+  ref.fill(b);
+  assert.deepEqual(again, b, 'after the rollback the next draw is the second draw of the stream');
+  assert.throws(() => r.rollback(), /without a checkpoint/);
 });
 
 test('seeds must be integers', () => {
