@@ -1,0 +1,183 @@
+"""Export a run's EMA weights to models/physics-v1/model.onnx + card.json, and verify the ONNX from Node.
+
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/export_onnx.py --run training/runs/v1
+Runnable at any time while training runs (reads the last atomic checkpoint). Writes model.onnx and card.json
+atomically (model first; the card carries its sha256). Verification: onnxruntime-node vs PyTorch on a random batch,
+and the latency of a batch of 2 (cond + uncond) in both.
+"""
+import argparse
+import csv
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from common import load_run  # noqa: E402
+from data import NULL_SCENARIO, SCENARIOS  # noqa: E402
+
+
+class PlainLayerNorm(torch.nn.Module):
+    """LayerNorm without affine, as explicit ops (torch 1.13's opset-17 LayerNormalization export needs a scale)."""
+
+    def __init__(self, eps):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        mu = x.mean(-1, keepdim=True)
+        d = x - mu
+        return d * torch.rsqrt((d * d).mean(-1, keepdim=True) + self.eps)
+
+
+def swap_layernorms(m):
+    for name, child in m.named_children():
+        if isinstance(child, torch.nn.LayerNorm) and not child.elementwise_affine:
+            setattr(m, name, PlainLayerNorm(child.eps))
+        else:
+            swap_layernorms(child)
+
+
+def last_log_loss(run):
+    p = os.path.join(run, "log.csv")
+    if not os.path.exists(p):
+        return None
+    rows = list(csv.DictReader(open(p)))
+    return float(rows[-1]["loss_ema"]) if rows else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--ckpt", default="ckpt.pt")
+    ap.add_argument("--out", default=os.path.join(REPO, "models", "physics-v1"))
+    ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--check-batch", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-verify", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, st = load_run(a.run, use_ema=True, ckpt_name=a.ckpt)
+    C, F, h, w = st["latent"]
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+
+    gen = torch.Generator().manual_seed(123)
+
+    def inputs(B):
+        x = torch.randn((B, C, F, h, w), generator=gen)
+        sigma = torch.rand(B, generator=gen)
+        scen = torch.randint(0, NULL_SCENARIO + 1, (B,), generator=gen)
+        gmask = torch.zeros(B, 1, F, h, w)
+        for b in range(B):
+            gmask[b, :, : b % 3] = 1.0
+        given = torch.randn((B, C, F, h, w), generator=gen) * gmask
+        return x, sigma, scen, given, gmask
+
+    names = ["x", "sigma", "scenario", "given", "given_mask"]
+    # PyTorch reference (the model exactly as trained) on a random batch + PyTorch latency of batch 2
+    check = {}
+    with torch.no_grad():
+        xin = inputs(a.check_batch)
+        v_ref = model(*xin)
+        x2 = tuple(t[:2] for t in xin)
+        for _ in range(3):
+            model(*x2)
+        ts = []
+        for _ in range(30):
+            t0 = time.perf_counter()
+            model(*x2)
+            ts.append((time.perf_counter() - t0) * 1000)
+        ts.sort()
+        check["torchBatch2MedianMs"] = ts[len(ts) // 2]
+    swap_layernorms(model)
+    tmp_onnx = onnx_path + ".tmp"  # torch.onnx.export appends nothing
+    with torch.no_grad():
+        torch.onnx.export(model, inputs(2), tmp_onnx, input_names=names, output_names=["v"], opset_version=a.opset,
+                          dynamic_axes={n: {0: "B"} for n in names + ["v"]}, do_constant_folding=True)
+    os.replace(tmp_onnx, onnx_path)
+    blob = open(onnx_path, "rb").read()
+    sha = hashlib.sha256(blob).hexdigest()
+
+    if not a.no_verify:
+        with tempfile.TemporaryDirectory() as d:
+            metas = []
+            for n_, t in zip(names, xin):
+                arr = t.numpy().astype(np.int64 if n_ == "scenario" else np.float32)
+                arr.tofile(os.path.join(d, n_ + ".bin"))
+                metas.append({"name": n_, "dtype": "int64" if n_ == "scenario" else "float32", "shape": list(arr.shape)})
+            v_ref.numpy().astype(np.float32).tofile(os.path.join(d, "v_torch.bin"))
+            json.dump({"inputs": metas, "threads": a.threads, "timingRuns": 30}, open(os.path.join(d, "meta.json"), "w"))
+            r = subprocess.run(["node", os.path.join(HERE, "verify_onnx.mjs"), onnx_path, d], cwd=REPO,
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f"ONNX verification failed:\n{r.stderr}")
+            res = json.loads(r.stdout.strip().splitlines()[-1])
+        check.update({"onnxMaxAbsDiff": res["maxAbsDiff"], "maxAbsV": res["maxAbsRef"], "checkBatch": a.check_batch,
+                      "onnxNodeBatch2MedianMs": res["batch2MedianMs"], "threads": a.threads})
+        if res["maxAbsDiff"] > 1e-3:
+            raise SystemExit(f"ONNX and PyTorch disagree: max |diff| {res['maxAbsDiff']}")
+
+    args = st["args"]
+    lat = [C, F, h, w]
+    card = {
+        "name": "physics-v1",
+        "description": "Small video DiT (flow matching, velocity target) trained on the selfrefine physics world: "
+                       "16 frames of 32x32 RGB, coloured balls; scenario-conditioned, optional first-frame (I2V) conditioning.",
+        "onnx": "model.onnx",
+        "inputs": [
+            {"name": "x", "shape": ["B", *lat], "dtype": "float32", "doc": "noisy normalised latent x_sigma"},
+            {"name": "sigma", "shape": ["B"], "dtype": "float32", "doc": "noise level in [0,1] (1 = pure noise)"},
+            {"name": "scenario", "shape": ["B"], "dtype": "int64", "doc": f"scenario id 0..{NULL_SCENARIO - 1}; {NULL_SCENARIO} = null (unconditional, for CFG)"},
+            {"name": "given", "shape": ["B", *lat], "dtype": "float32", "doc": "clean normalised latent of the given first frames, zeros elsewhere"},
+            {"name": "given_mask", "shape": ["B", 1, *lat[1:]], "dtype": "float32", "doc": "1 on given frames (all h,w), 0 elsewhere"},
+        ],
+        "outputs": [{"name": "v", "shape": ["B", *lat], "dtype": "float32", "doc": "velocity eps - x0"}],
+        "convention": "sigma in [0,1]; x = (1-sigma)*x0 + sigma*eps; v = eps - x0; network fed sigma itself (embedding of 1000*sigma)",
+        "nullScenarioId": NULL_SCENARIO,
+        "scenarios": [{"id": i, "name": n, "prompt": p} for i, (n, p) in enumerate(SCENARIOS)],
+        "frames": F,
+        "frameSize": [h * 4, w * 4],
+        "latentShape": lat,
+        "vae": "vae.json",
+        "givenFrames": "0, 1 or 2 first frames trained (probabilities %s)" % args["p_given"],
+        "architecture": {"type": "factorised spatial/temporal DiT, adaLN-Zero (adaLN-single)", "dim": args["dim"],
+                         "depth": args["depth"], "heads": args["heads"], "mlpRatio": args["mlp_ratio"],
+                         "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)},
+        "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
+                     "dataset": "node dist/src/cli/main.js world export --clips %d --seed 1234" % st["data_clips"],
+                     "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
+                     "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(0,1) (no shift)" % (100 * args["p_uniform"]),
+                     "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
+                     "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z"},
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "onnxBytes": len(blob),
+        "opset": a.opset,
+        "sha256": sha,
+        "check": check,
+        "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
+        "reproduce": [
+            "node dist/src/cli/main.js world export --clips 96000 --seed 1234 --out training/data/train96k",
+            "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics-v1/vae.json",
+            "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/train.py --run training/runs/v1 --data training/data/train96k --minutes 720 --batch 32   (then --resume)",
+            "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/export_onnx.py --run training/runs/v1",
+        ],
+    }
+    tmp = os.path.join(a.out, "card.json.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=1)
+    os.replace(tmp, os.path.join(a.out, "card.json"))
+    print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

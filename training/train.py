@@ -1,0 +1,266 @@
+"""Train the physics-world video DiT (flow matching, velocity target).  See training/README.md.
+
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/train.py --run training/runs/NAME \
+    --data training/data/train96k --minutes 600 [--resume]
+"""
+import argparse
+import copy
+import csv
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from data import NULL_SCENARIO, NUM_SCENARIOS, check_scenarios_against_source, load_dataset  # noqa: E402
+from latent import LinearVAE  # noqa: E402
+from model import VideoDiT, count_params  # noqa: E402
+
+
+def file_sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def load_latents(data_dir, vae_path, limit=None):
+    """Encode the dataset once and cache it (float16) next to the data, keyed by the VAE file hash."""
+    key = file_sha(vae_path)[:12]
+    cache = os.path.join(data_dir, f"latents-{key}.npy")
+    cache_y = os.path.join(data_dir, "scenario-ids.npy")
+    if os.path.exists(cache) and os.path.exists(cache_y):
+        z = np.load(cache, mmap_mode="r")
+        y = np.load(cache_y)
+    else:
+        videos, y, _ = load_dataset(data_dir)
+        vae = LinearVAE.load(vae_path)
+        z = np.empty((videos.shape[0], vae.components.shape[0], videos.shape[2], videos.shape[3] // 4, videos.shape[4] // 4), np.float16)
+        for s in range(0, videos.shape[0], 4096):
+            z[s : s + 4096] = vae.encode(videos[s : s + 4096]).astype(np.float16)
+        del videos
+        np.save(cache + ".tmp.npy", z)
+        os.replace(cache + ".tmp.npy", cache)
+        np.save(cache_y + ".tmp.npy", y)
+        os.replace(cache_y + ".tmp.npy", cache_y)
+    if limit is not None:
+        z, y = z[:limit], y[:limit]
+    return torch.from_numpy(np.array(z)), torch.from_numpy(np.array(y, dtype=np.int64))  # copy: all in RAM
+
+
+def sample_sigma(n, gen, p_uniform):
+    """sigma ~ mixture: with prob p_uniform U(0,1), else logit-normal(0, 1) = sigmoid(N(0,1)). No shift."""
+    s = torch.sigmoid(torch.randn(n, generator=gen))
+    u = torch.rand(n, generator=gen)
+    pick = torch.rand(n, generator=gen) < p_uniform
+    return torch.where(pick, u, s).clamp(1e-4, 1.0)
+
+
+def make_batch(z, y, idx, gen, args):
+    x0 = z[idx].float()
+    B, C, F = x0.shape[:3]
+    sigma = sample_sigma(B, gen, args.p_uniform)
+    eps = torch.randn(x0.shape, generator=gen)
+    xs = (1 - sigma.view(B, 1, 1, 1, 1)) * x0 + sigma.view(B, 1, 1, 1, 1) * eps
+    # given first frames: 0 / 1 / 2 with probabilities p_given
+    r = torch.rand(B, generator=gen)
+    p0, p1, _ = args.p_given
+    k = torch.where(r < p0, 0, torch.where(r < p0 + p1, 1, 2))
+    fmask = (torch.arange(F)[None, :] < k[:, None]).float()  # B F
+    gmask = fmask.view(B, 1, F, 1, 1).expand(B, 1, F, x0.shape[3], x0.shape[4]).contiguous()
+    given = x0 * gmask
+    sc = y[idx].clone()
+    drop = torch.rand(B, generator=gen) < args.p_null
+    sc[drop] = NULL_SCENARIO
+    target = eps - x0
+    return xs, sigma, sc, given, gmask, target
+
+
+def _cpu_jiffies():
+    """(busy jiffies of the whole machine, jiffies of this process) from /proc."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy = sum(v) - v[3] - (v[4] if len(v) > 4 else 0)  # minus idle, iowait
+    with open("/proc/self/stat") as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return busy, int(st[11]) + int(st[12])  # utime + stime
+
+
+class ThreadChooser:
+    """Pick 1 or 2 torch threads from the CPU load of OTHER processes.
+
+    With 2 OpenMP threads on 2 cores, another busy process (the other engineers' tests) makes the threads wait for
+    each other: measured 1.25 s/step quiet vs 3-9 s/step contended with 2 threads, ~2.2 s/step with 1 thread.
+    Every 10 steps: if other processes used more than 0.3 of a core (from /proc/stat minus this process), use 1
+    thread, else 2."""
+
+    WINDOW = 10
+    OTHER_LIMIT = 0.3
+
+    def __init__(self, spec):
+        self.auto = spec == "auto"
+        self.cur = 2 if self.auto else int(spec)
+        self.steps, self.t0 = 0, time.time()
+        self.other = None
+        if self.auto:
+            self.j0 = _cpu_jiffies()
+        torch.set_num_threads(self.cur)
+
+    def step_done(self):
+        if not self.auto:
+            return
+        self.steps += 1
+        if self.steps < self.WINDOW:
+            return
+        j1 = _cpu_jiffies()
+        wall = max(time.time() - self.t0, 1e-3) * os.sysconf("SC_CLK_TCK")
+        self.other = max(0.0, ((j1[0] - self.j0[0]) - (j1[1] - self.j0[1])) / wall)
+        nxt = 1 if self.other > self.OTHER_LIMIT else 2
+        if nxt != self.cur:
+            self.cur = nxt
+            torch.set_num_threads(nxt)
+        self.steps, self.t0, self.j0 = 0, time.time(), j1
+
+    def describe(self):
+        return f"threads {self.cur}" + ("" if self.other is None else f" (others {self.other:.2f} cores)")
+
+
+def save_ckpt(path, state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--data", default=os.path.join(HERE, "data", "train96k"))
+    ap.add_argument("--vae", default=os.path.join(os.path.dirname(HERE), "models", "physics-v1", "vae.json"))
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N clips")
+    ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
+    ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--dim", type=int, default=192)
+    ap.add_argument("--depth", type=int, default=8)
+    ap.add_argument("--heads", type=int, default=3)
+    ap.add_argument("--mlp-ratio", type=float, default=3.0)
+    ap.add_argument("--p-null", type=float, default=0.1)
+    ap.add_argument("--p-uniform", type=float, default=0.3)
+    ap.add_argument("--p-given", type=float, nargs=3, default=[0.5, 0.25, 0.25])
+    ap.add_argument("--bf16", type=int, default=1, help="bf16 autocast for matmuls (fp32 master weights)")
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", default="auto",
+                    help="torch threads: a number, or 'auto' (2, switching to 1 while other processes hold a core)")
+    args = ap.parse_args()
+
+    threads = ThreadChooser(args.threads)
+    check_scenarios_against_source()
+    os.makedirs(args.run, exist_ok=True)
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    t_start = time.time()
+
+    z, y = load_latents(args.data, args.vae, args.limit)
+    N, C, F, h, w = z.shape
+    print(f"data {args.data}: {N} clips, latent {tuple(z.shape[1:])}, loaded in {time.time() - t_start:.0f}s", flush=True)
+
+    state = None
+    if args.resume and os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path, map_location="cpu")
+        saved = state["args"]
+        for k in ("dim", "depth", "heads", "mlp_ratio"):
+            setattr(args, k, saved[k])  # architecture comes from the checkpoint
+    model = VideoDiT(channels=C, frames=F, height=h, width=w, dim=args.dim, depth=args.depth, heads=args.heads,
+                     num_scenarios=NUM_SCENARIOS, mlp_ratio=args.mlp_ratio)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    decay, no_decay = [], []
+    for n_, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "pos_" in n_ or "y_emb" in n_ else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.99), eps=1e-8)
+    gen = torch.Generator().manual_seed(args.seed)
+    step, clips_seen, loss_ema = 0, 0, None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        step, clips_seen, loss_ema = state["step"], state["clips_seen"], state.get("loss_ema")
+        print(f"resumed {ckpt_path} at step {step} ({clips_seen} clips seen)", flush=True)
+    elif os.path.exists(ckpt_path):
+        raise SystemExit(f"{ckpt_path} exists: pass --resume or choose another --run")
+    nparams = count_params(model)
+    print(f"model {nparams / 1e6:.3f}M params, dim {args.dim} depth {args.depth} heads {args.heads} mlp {args.mlp_ratio}, batch {args.batch}", flush=True)
+    json.dump({"args": vars(args), "params": nparams, "data_clips": N, "latent": [C, F, h, w]},
+              open(os.path.join(args.run, "config.json"), "w"), indent=1)
+
+    log_path = os.path.join(args.run, "log.csv")
+    new_log = not os.path.exists(log_path)
+    logf = open(log_path, "a", newline="")
+    logw = csv.writer(logf)
+    if new_log:
+        logw.writerow(["step", "wall_s", "loss", "loss_ema", "lr", "clips_seen", "sec_per_step"])
+
+    def checkpoint():
+        save_ckpt(ckpt_path, {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                              "gen": gen.get_state(), "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
+                              "args": vars(args), "params": nparams, "data": os.path.abspath(args.data),
+                              "data_clips": N, "latent": [C, F, h, w], "vae_sha256": file_sha(args.vae),
+                              "time": time.time()})
+        print(f"checkpoint step {step} -> {ckpt_path}", flush=True)
+
+    deadline = t_start + args.minutes * 60
+    last_ckpt = time.time()
+    t_log, steps_log = time.time(), 0
+    perm, pos = torch.randperm(N, generator=gen), 0
+    model.train()
+    while time.time() < deadline and (args.max_steps is None or step < args.max_steps):
+        if pos + args.batch > N:
+            perm, pos = torch.randperm(N, generator=gen), 0
+        idx = perm[pos : pos + args.batch]
+        pos += args.batch
+        xs, sigma, sc, given, gmask, target = make_batch(z, y, idx, gen, args)
+        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+            pred = model(xs, sigma, sc, given, gmask)
+        loss = (pred.float() - target).pow(2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        d = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        step += 1
+        threads.step_done()
+        clips_seen += args.batch
+        lv = float(loss)
+        loss_ema = lv if loss_ema is None else 0.99 * loss_ema + 0.01 * lv
+        steps_log += 1
+        if step % args.log_every == 0:
+            sps = (time.time() - t_log) / steps_log
+            logw.writerow([step, round(time.time() - t_start, 1), round(lv, 5), round(loss_ema, 5), lr, clips_seen, round(sps, 3)])
+            logf.flush()
+            print(f"step {step} loss {lv:.4f} ema {loss_ema:.4f} lr {lr:.2e} {sps:.2f}s/step {threads.describe()}", flush=True)
+            t_log, steps_log = time.time(), 0
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            checkpoint()
+            last_ckpt = time.time()
+    checkpoint()
+    print(f"done: step {step}, {clips_seen} clips seen, loss_ema {loss_ema:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
