@@ -9,7 +9,7 @@ import { fromB64, GRID_SAMPLES, type ClipRecord } from './jobs.js';
 import { gridGif, maskPng, type GridRow } from './media.js';
 import type { MethodSpec } from './methods.js';
 import { DEFAULT_METHOD, NO_MASK_KS } from './methods.js';
-import { figureSvg, type Panel, type PlotPoint } from './svg.js';
+import { figureSvg, type PlotPoint } from './svg.js';
 import type { TaskCondition } from './tasks.js';
 
 export interface OutputContext {

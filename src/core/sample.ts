@@ -91,7 +91,6 @@ export async function sample(
   }
   const stopBelow = refine?.stopWhenUncertainBelow ?? OFFICIAL_EARLY_EXIT;
   const P = positions(model.shape);
-  const C = model.shape[0];
   const solver = createSolver(solverName, grid, size, options);
 
   let cur = Float32Array.from(x);

@@ -1,7 +1,6 @@
 // `selfrefine bench` from the command line: errors, and a tiny run on the shipped model when it is present.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -9,16 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { deterministicPart, type BenchResults } from '../../src/bench/bench.js';
 import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
+import { runCli } from '../helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '../../src/cli/main.js');
 const CARD = join(here, '../../../models/physics-v1/card.json');
 const dir = mkdtempSync(join(tmpdir(), 'sr-bench-cli-'));
 
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 test('bench: bad options exit 2 with one line naming the problem', () => {
   const a = run('bench', '--suite', 'huge', '--out', join(dir, 'x'));

@@ -1,24 +1,17 @@
 // The shipped model end to end through the CLI (needs models/physics-v1, committed with the repo).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { readNpyFloat32 } from '../../src/io/npy.js';
 import { ffmpegAvailable } from '../../src/io/video.js';
+import { MODEL_DIR, runCli } from '../helpers/cli.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '../../src/cli/main.js');
-const MODEL_DIR = join(here, '../../../models/physics-v1');
 const dir = mkdtempSync(join(tmpdir(), 'sr-gen-'));
 
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 const card = JSON.parse(readFileSync(join(MODEL_DIR, 'card.json'), 'utf8')) as { scenarios: { name: string; prompt: string }[] };
 const prompt = card.scenarios[0].prompt;

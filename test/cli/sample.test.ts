@@ -1,24 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { NormalRng } from '../../src/core/rng.js';
 import { writeNpy, readNpyFloat32 } from '../../src/io/npy.js';
 import { mixtureSpec } from '../helpers/mixture.js';
+import { runCli } from '../helpers/cli.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'sr-cli-'));
 const spec = mixtureSpec([4, 2, 4, 4], 2, 3);
 const specPath = join(dir, 'gmm.json');
 writeFileSync(specPath, JSON.stringify({ shape: spec.shape, components: spec.components.map((c) => ({ weight: c.weight, mean: [...c.mean], std: c.std, label: c.label ?? undefined })) }));
 
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 test('sample prints the NFE and writes the latent; the same seed gives identical bytes, another seed differs', () => {
   const out = (n: string): string => join(dir, n);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { exportDataset, loadDataset } from '../../src/world/dataset.js';
-import { makeWorld } from '../../src/world/config.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { UsageError } from '../../src/errors.js';
 
