@@ -107,15 +107,17 @@ for (const [steps, shift] of [
   const grid = flowGrid(steps, shift);
   for (const seed of [1, 2]) {
     const init = noiseLatent(128, seed);
-    test(`Euler matches the float64 reference (N=${steps}, shift ${shift}, seed ${seed})`, async () => {
+    test(`Euler matches the float64 reference (N=${steps}, shift ${shift}, seed ${seed})`, async (t) => {
       const r = await sampleEuler(guided, init, grid);
       const err = relativeError(r.x, euler64(spec, init, grid.sigmas));
+      t.diagnostic(`relative error ${err.toExponential(2)}`);
       assert.ok(err <= 1e-5, `relative error ${err}`);
       assert.equal(r.nfe, steps);
     });
-    test(`UniPC matches the float64 reference (N=${steps}, shift ${shift}, seed ${seed})`, async () => {
+    test(`UniPC matches the float64 reference (N=${steps}, shift ${shift}, seed ${seed})`, async (t) => {
       const r = await sampleUniPC(guided, init, grid);
       const err = relativeError(r.x, unipc64(spec, init, grid.sigmas));
+      t.diagnostic(`relative error ${err.toExponential(2)}`);
       assert.ok(err <= 1e-5, `relative error ${err}`);
       assert.equal(r.nfe, steps);
     });
