@@ -7,6 +7,12 @@ import { registerWorldCommand } from './world.js';
 import { registerEvalCommand } from './eval.js';
 import { registerBenchCommand } from './bench.js';
 
+// `selfrefine … | head`: a closed pipe ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('selfrefine')
