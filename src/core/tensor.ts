@@ -1,5 +1,5 @@
-// Latent tensors: flat Float32Array storage in C order with a shape, plus the few
-// elementwise kernels the samplers need. Kernels write into caller-owned buffers.
+// Latent tensors: flat Float32Array storage in C order with a shape, and shape helpers.
+// The sampler's elementwise kernels live beside their users (solvers.ts, refine.ts).
 import { UsageError } from '../errors.js';
 
 /** [C, F, H, W]: channels, latent frames, height, width. */
@@ -40,18 +40,6 @@ export function createLatent(shape: LatentShape, data?: Float32Array): Latent {
   return { shape, data: data ?? new Float32Array(n) };
 }
 
-/** out = a·x + b·y (out may alias x or y). */
-export function axpby(out: Float32Array, a: number, x: Float32Array, b: number, y: Float32Array): void {
-  const n = out.length;
-  for (let i = 0; i < n; i++) out[i] = a * x[i] + b * y[i];
-}
-
-/** out = x + s·v (out may alias x). */
-export function addScaled(out: Float32Array, x: Float32Array, s: number, v: Float32Array): void {
-  const n = out.length;
-  for (let i = 0; i < n; i++) out[i] = x[i] + s * v[i];
-}
-
 /** True when every value is finite. */
 export function allFinite(x: Float32Array): boolean {
   let acc = 0;
@@ -60,11 +48,3 @@ export function allFinite(x: Float32Array): boolean {
   return acc === 0;
 }
 
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (d > m || Number.isNaN(d)) m = d;
-  }
-  return m;
-}
