@@ -1,6 +1,6 @@
-"""Export a run's EMA weights to models/physics-v1/model.onnx + card.json, and verify the ONNX from Node.
+"""Export a run's EMA weights to models/physics/model.onnx + card.json, and verify the ONNX from Node.
 
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/export_onnx.py --run training/runs/v1
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/export_onnx.py --run training/runs/v2 --name physics-v2
 Runnable at any time while training runs (reads the last atomic checkpoint). Writes model.onnx and card.json
 atomically (model first; the card carries its sha256). Verification: onnxruntime-node vs PyTorch on a random batch,
 and the latency of a batch of 2 (cond + uncond) in both.
@@ -55,11 +55,30 @@ def last_log_loss(run):
     return float(rows[-1]["loss_ema"]) if rows else None
 
 
+def architecture(args, F, h, w):
+    if args.get("arch") == "unet":
+        return {"type": "video U-Net: (2+1)-D res blocks with FiLM, spatio-temporal self-attention on the two coarse levels",
+                "widths": args["widths"], "heads": args["heads"], "levels": [[h >> i, w >> i] for i in range(len(args["widths"]))],
+                "frames": F}
+    return {"type": "factorised spatial/temporal DiT, adaLN-Zero (adaLN-single)", "dim": args["dim"],
+            "depth": args["depth"], "heads": args["heads"], "mlpRatio": args["mlp_ratio"],
+            "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
+
+
+def train_commands(run):
+    """The training invocations of this run, as train.py recorded them in commands.txt."""
+    p = os.path.join(run, "commands.txt")
+    if not os.path.exists(p):
+        return ["(training commands not recorded: see training/README.md)"]
+    return ["env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + line.strip() for line in open(p) if line.strip()]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
     ap.add_argument("--ckpt", default="ckpt.pt")
-    ap.add_argument("--out", default=os.path.join(REPO, "models", "physics-v1"))
+    ap.add_argument("--out", default=os.path.join(REPO, "models", "physics"))
+    ap.add_argument("--name", required=True, help="the model's name in its card, e.g. physics-v2")
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--check-batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
@@ -130,8 +149,8 @@ def main():
     args = st["args"]
     lat = [C, F, h, w]
     card = {
-        "name": "physics-v1",
-        "description": "Small video DiT (flow matching, velocity target) trained on the selfrefine physics world: "
+        "name": a.name,
+        "description": f"Small video {'U-Net' if args.get('arch') == 'unet' else 'DiT'} (flow matching, velocity target) trained on the selfrefine physics world: "
                        "16 frames of 32x32 RGB, coloured balls; scenario-conditioned, optional first-frame (I2V) conditioning.",
         "onnx": "model.onnx",
         "inputs": [
@@ -150,9 +169,7 @@ def main():
         "latentShape": lat,
         "vae": "vae.json",
         "givenFrames": "0, 1 or 2 first frames trained (probabilities %s)" % args["p_given"],
-        "architecture": {"type": "factorised spatial/temporal DiT, adaLN-Zero (adaLN-single)", "dim": args["dim"],
-                         "depth": args["depth"], "heads": args["heads"], "mlpRatio": args["mlp_ratio"],
-                         "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)},
+        "architecture": architecture(args, F, h, w),
         "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
                      "dataset": "node dist/src/cli/main.js world export --clips %d --seed 1234" % st["data_clips"],
                      "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
@@ -167,9 +184,9 @@ def main():
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         "reproduce": [
             "node dist/src/cli/main.js world export --clips 96000 --seed 1234 --out training/data/train96k",
-            "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics-v1/vae.json",
-            "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/train.py --run training/runs/v1 --data training/data/train96k --minutes 720 --batch 32   (then --resume)",
-            "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/export_onnx.py --run training/runs/v1",
+            "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics/vae.json",
+            *train_commands(a.run),
+            "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ],
     }
     tmp = os.path.join(a.out, "card.json.tmp")

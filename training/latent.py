@@ -9,7 +9,7 @@ Decode:  patch[q] = pixelMean[q] + sum_k components[k][q] * (z[k, f, i, j] * lat
 components [C][48] are orthonormal rows (principal axes, largest variance first), so decode is the transpose of encode.
 Latent of a clip [3, F, H, W] is [C, F, H/4, W/4] (temporal patch 1: latent frame f = pixel frame f).
 
-    python3 training/latent.py --data training/data/train48k --clips 4000 --out models/physics-v1/vae.json
+    python3 training/latent.py --data training/data/train48k --clips 4000 --out models/physics/vae.json
 """
 import argparse
 import json
@@ -125,7 +125,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--clips", type=int, default=4000)
     ap.add_argument("--channels", type=int, default=CHANNELS)
-    ap.add_argument("--out", default="models/physics-v1/vae.json")
+    ap.add_argument("--out", default="models/physics/vae.json")
     a = ap.parse_args()
     from data import load_dataset
 

@@ -52,7 +52,7 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--ckpt", default="ckpt.pt")
     ap.add_argument("--raw", action="store_true", help="use the raw (non-EMA) weights")
-    ap.add_argument("--vae", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "physics-v1", "vae.json"))
+    ap.add_argument("--vae", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "physics", "vae.json"))
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--shift", type=float, default=3.0)

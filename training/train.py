@@ -20,7 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from data import NULL_SCENARIO, NUM_SCENARIOS, check_scenarios_against_source, load_dataset  # noqa: E402
 from latent import LinearVAE  # noqa: E402
-from model import VideoDiT, count_params  # noqa: E402
+from model import count_params  # noqa: E402
+from common import build_model  # noqa: E402
 
 
 def file_sha(path):
@@ -138,7 +139,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
     ap.add_argument("--data", default=os.path.join(HERE, "data", "train96k"))
-    ap.add_argument("--vae", default=os.path.join(os.path.dirname(HERE), "models", "physics-v1", "vae.json"))
+    ap.add_argument("--vae", default=os.path.join(os.path.dirname(HERE), "models", "physics", "vae.json"))
     ap.add_argument("--limit", type=int, default=None, help="use only the first N clips")
     ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
     ap.add_argument("--max-steps", type=int, default=None)
@@ -150,8 +151,13 @@ def main():
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--dim", type=int, default=192)
     ap.add_argument("--depth", type=int, default=8)
-    ap.add_argument("--heads", type=int, default=3)
+    ap.add_argument("--heads", type=int, default=None, help="attention heads (default 3 for the DiT, 4 for the U-Net)")
     ap.add_argument("--mlp-ratio", type=float, default=3.0)
+    ap.add_argument("--arch", choices=["dit", "unet"], default="unet")
+    ap.add_argument("--widths", type=int, nargs="+", default=[64, 112, 144], help="U-Net channels per level")
+    ap.add_argument("--decay-frac", type=float, default=0.0,
+                    help="decay the lr linearly to --lr-final over the last fraction of this invocation's --minutes")
+    ap.add_argument("--lr-final", type=float, default=0.1, help="final lr as a fraction of --lr (with --decay-frac)")
     ap.add_argument("--p-null", type=float, default=0.1)
     ap.add_argument("--p-uniform", type=float, default=0.3)
     ap.add_argument("--p-given", type=float, nargs=3, default=[0.5, 0.25, 0.25])
@@ -166,6 +172,8 @@ def main():
     threads = ThreadChooser(args.threads)
     check_scenarios_against_source()
     os.makedirs(args.run, exist_ok=True)
+    with open(os.path.join(args.run, "commands.txt"), "a") as f:  # export_onnx.py copies these into the model card
+        f.write(" ".join(sys.argv) + "\n")
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     t_start = time.time()
 
@@ -177,10 +185,11 @@ def main():
     if args.resume and os.path.exists(ckpt_path):
         state = torch.load(ckpt_path, map_location="cpu")
         saved = state["args"]
-        for k in ("dim", "depth", "heads", "mlp_ratio"):
-            setattr(args, k, saved[k])  # architecture comes from the checkpoint
-    model = VideoDiT(channels=C, frames=F, height=h, width=w, dim=args.dim, depth=args.depth, heads=args.heads,
-                     num_scenarios=NUM_SCENARIOS, mlp_ratio=args.mlp_ratio)
+        for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
+            setattr(args, k, saved.get(k, "dit" if k == "arch" else None))  # architecture comes from the checkpoint
+    if args.heads is None:
+        args.heads = 4 if args.arch == "unet" else 3
+    model = build_model(vars(args), (C, F, h, w))
     ema = copy.deepcopy(model).requires_grad_(False)
     decay, no_decay = [], []
     for n_, p in model.named_parameters():
@@ -199,7 +208,8 @@ def main():
     elif os.path.exists(ckpt_path):
         raise SystemExit(f"{ckpt_path} exists: pass --resume or choose another --run")
     nparams = count_params(model)
-    print(f"model {nparams / 1e6:.3f}M params, dim {args.dim} depth {args.depth} heads {args.heads} mlp {args.mlp_ratio}, batch {args.batch}", flush=True)
+    shape = f"widths {args.widths}" if args.arch == "unet" else f"dim {args.dim} depth {args.depth} mlp {args.mlp_ratio}"
+    print(f"model {args.arch} {nparams / 1e6:.3f}M params, {shape} heads {args.heads}, batch {args.batch}", flush=True)
     json.dump({"args": vars(args), "params": nparams, "data_clips": N, "latent": [C, F, h, w]},
               open(os.path.join(args.run, "config.json"), "w"), indent=1)
 
@@ -230,6 +240,9 @@ def main():
         pos += args.batch
         xs, sigma, sc, given, gmask, target = make_batch(z, y, idx, gen, args)
         lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        if args.decay_frac > 0:
+            left = (deadline - time.time()) / (args.minutes * 60 * args.decay_frac)  # 1 at decay start, 0 at the end
+            lr *= args.lr_final + (1 - args.lr_final) * min(1.0, max(0.0, left))
         for g in opt.param_groups:
             g["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):

@@ -13,9 +13,9 @@ import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
 import { getScenario } from '../world/scenarios.js';
 import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
 import { makeJob, readCached, type ClipRecord, type Job, type JobRecord } from './jobs.js';
-import { benchMethods, DEFAULT_METHOD, methodPlannedNfe, selectMethods, type MethodSpec } from './methods.js';
+import { benchMethods, DEFAULT_METHOD, methodPlannedNfe, selectMethods, tuningMethods, type MethodSpec } from './methods.js';
 import { progressBar, runLanes } from './runner.js';
-import { getSuite, type SuiteName } from './suites.js';
+import { getSuite, type SuiteName, type SuiteSpec } from './suites.js';
 import { getTask, taskCondition, type TaskCondition, type TaskSpec } from './tasks.js';
 import { WIN_SCORE_DESCRIPTION } from './verifiers.js';
 import { worldOf } from './world-of.js';
@@ -99,6 +99,11 @@ function positiveInt(v: number | undefined, name: string): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`${name} must be a positive integer, got ${v}`);
 }
 
+/** Every method a suite can run (before `--methods` narrows it). */
+export function suiteMethods(suite: SuiteSpec, defaults: SamplerConfig): MethodSpec[] {
+  return suite.methodSet === 'tuning' ? tuningMethods(defaults) : benchMethods(defaults);
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   const t0 = performance.now();
   const suite = getSuite(opts.suite);
@@ -112,7 +117,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   const tasks = [...new Set(opts.tasks ?? suite.tasks)].map(getTask);
   if (tasks.length === 0) throw new UsageError('no tasks selected');
   const defaults = opts.defaults ?? PHYSICS_DEFAULTS;
-  const methods = selectMethods(benchMethods(defaults), opts.methods ?? suite.methods);
+  const methods = selectMethods(suiteMethods(suite, defaults), opts.methods ?? suite.methods);
   const referenceClips = opts.referenceClips ?? suite.referenceClips;
   const resamples = opts.resamples ?? suite.resamples;
   const cacheDir = join(opts.out, 'cache');

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { buildGrid, type SamplerConfig } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
 
-export type MethodGroup = 'baseline' | 'verifier' | 'pnp' | 'pnp-nomask' | 'pnp-mask' | 'window' | 'adaptive';
+export type MethodGroup = 'baseline' | 'verifier' | 'pnp' | 'pnp-nomask' | 'pnp-mask' | 'window' | 'adaptive' | 'tuning';
 
 /** Which verifier a best-of-N method keeps its candidate by. */
 export type VerifierName = 'oracle' | 'per-frame';
@@ -110,6 +110,45 @@ export function benchMethods(defaults: SamplerConfig): MethodSpec[] {
     config: { ...plain, refine: { mode: 'adaptive', plan: withK(plan, ADAPTIVE_K_MAX), tau, stopBelow: ADAPTIVE_STOP_BELOW } },
     params: { K: ADAPTIVE_K_MAX, tau },
   });
+  return methods;
+}
+
+/** Steps, shifts, CFG scales and P&P settings of the tuning sweep (each varied alone from the default). */
+export const TUNE_STEPS: readonly number[] = [10, 15, 30];
+export const TUNE_SHIFTS: readonly number[] = [1, 5, 8];
+export const TUNE_CFG: readonly number[] = [1, 2, 4.5];
+export const TUNE_PNP: readonly { readonly plan: string; readonly tau: number }[] = [
+  { plan: '1-4:2', tau: 0.25 },
+  { plan: '1-6:2', tau: 0.25 },
+  { plan: '1-8:2', tau: 0.25 },
+  { plan: '1-6:3', tau: 0.25 },
+  { plan: '1-6:2', tau: 0.15 },
+  { plan: '1-6:2', tau: 0.4 },
+];
+
+/**
+ * The sweep `bench --suite tune` runs to choose the model's defaults: the plain default sampler, then one
+ * setting changed at a time (solver, steps, shift, CFG scale), then P&P plans and τ on the default sampler.
+ */
+export function tuningMethods(defaults: SamplerConfig): MethodSpec[] {
+  const plain: SamplerConfig = { solver: defaults.solver, steps: defaults.steps, grid: defaults.grid, guidance: defaults.guidance, refine: { mode: 'none' } };
+  const solverName = (s: SamplerConfig['solver']): string => (s === 'unipc' ? 'UniPC' : 'Euler');
+  const shift = plain.grid.kind === 'flow' ? plain.grid.shift : undefined;
+  const describe = (c: SamplerConfig): string =>
+    `${solverName(c.solver)} ${c.steps} steps${c.grid.kind === 'flow' ? `, shift ${c.grid.shift}` : ''}, CFG ${c.guidance.scale}`;
+  const methods: MethodSpec[] = [{ id: DEFAULT_METHOD, label: `${describe(plain)} (default)`, group: 'tuning', config: plain }];
+  const add = (id: string, config: SamplerConfig): void => {
+    methods.push({ id, label: describe(config), group: 'tuning', config });
+  };
+  add(`solver-${plain.solver === 'unipc' ? 'euler' : 'unipc'}`, { ...plain, solver: plain.solver === 'unipc' ? 'euler' : 'unipc' });
+  for (const n of TUNE_STEPS) if (n !== plain.steps) add(`steps-${n}`, { ...plain, steps: n });
+  if (shift !== undefined) for (const s of TUNE_SHIFTS) if (s !== shift) add(`shift-${s}`, { ...plain, grid: { kind: 'flow', shift: s } });
+  for (const g of TUNE_CFG) if (g !== plain.guidance.scale) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g } });
+  for (const { plan, tau } of TUNE_PNP) {
+    const refine = { mode: 'pnp', plan, tau, earlyExit: true } as const;
+    const K = Math.max(...parsePlan(plan).values());
+    methods.push({ id: `pnp-${plan.replace(':', 'x')}-tau${fmtTau(tau)}`, label: `P&P ${plan}, τ ${fmtTau(tau)} on ${describe(plain)}`, group: 'tuning', config: { ...plain, refine }, params: { K, tau } });
+  }
   return methods;
 }
 

@@ -165,6 +165,7 @@ function headline(r: BenchResults): string {
   const def = cells[DEFAULT_METHOD];
   const i2v = groupHasI2v(r, key);
   const ms = headlineMethods(r);
+  if (ms.length === 0) return '';
   const lines: string[] = [];
   lines.push(`## Headline: against the default sampler (${key === 'all' ? 'all tasks pooled' : key}, paired on the same seeds)`);
   lines.push('');

@@ -1,11 +1,9 @@
 // `selfrefine bench`: the benchmark of every sampler on the shipped model.
 import type { Command } from 'commander';
-import { runBench, type BenchResults } from '../bench/bench.js';
+import { runBench, suiteMethods, type BenchResults } from '../bench/bench.js';
 import { headlineGroup, headlineMethods } from '../bench/report.js';
-import { benchMethods } from '../bench/methods.js';
-import { SUITES } from '../bench/suites.js';
+import { getSuite, SUITES } from '../bench/suites.js';
 import { TASKS } from '../bench/tasks.js';
-import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL_CARD, loadShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { parseInteger } from './sampler-options.js';
@@ -37,25 +35,24 @@ export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('benchmark every sampler (default, baselines, P&P and its ablations) on the shipped model: tables, plots, GIF grids')
-    .option('--suite <name>', `paper (${SUITES.paper.description}) or quick (${SUITES.quick.description})`, 'quick')
-    .option('--samples <n>', `samples per task (default: paper ${SUITES.paper.samples}, quick ${SUITES.quick.samples})`)
+    .option('--suite <name>', `paper (${SUITES.paper.description}), quick (${SUITES.quick.description}) or tune (${SUITES.tune.description})`, 'quick')
+    .option('--samples <n>', `samples per task (default: paper ${SUITES.paper.samples}, quick ${SUITES.quick.samples}, tune ${SUITES.tune.samples})`)
     .option('--out <dir>', 'output directory (default bench-results/<suite>); finished jobs are cached in DIR/cache and reused')
     .option('--methods <ids>', 'comma-separated method ids instead of the suite\'s (see --list-methods); the default sampler is always run')
     .option('--tasks <ids>', `comma-separated tasks instead of the suite's: ${TASKS.map((t) => t.id).join(', ')}`)
     .option('--workers <n>', 'parallel lanes, each with its own model on one thread (default: min(2, cores))')
-    .option('--reference <n>', `fresh true clips per task for the floor and the set metrics (default: paper ${SUITES.paper.referenceClips}, quick ${SUITES.quick.referenceClips})`)
+    .option('--reference <n>', `fresh true clips per task for the floor and the set metrics (default: paper ${SUITES.paper.referenceClips}, quick ${SUITES.quick.referenceClips}, tune ${SUITES.tune.referenceClips})`)
     .option('--resamples <n>', 'bootstrap resamples of the intervals')
     .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print results.json\'s headline as JSON')
-    .option('--list-methods', 'print the method ids and labels and exit')
+    .option('--list-methods', 'print the method ids and labels of the suite and exit')
     .action(async (flags: BenchFlags) => {
+      const suite = getSuite(flags.suite).name;
       if (flags.listMethods === true) {
-        for (const m of benchMethods(PHYSICS_DEFAULTS)) process.stdout.write(`${m.id.padEnd(16)} ${m.label}\n`);
+        for (const m of suiteMethods(SUITES[suite], PHYSICS_DEFAULTS)) process.stdout.write(`${m.id.padEnd(24)} ${m.label}\n`);
         return;
       }
-      if (flags.suite !== 'paper' && flags.suite !== 'quick') throw new UsageError(`--suite must be paper or quick, got '${flags.suite}'`);
-      const suite = flags.suite;
       const out = flags.out ?? `bench-results/${suite}`;
       const { results, files } = await runBench({
         suite,

@@ -6,8 +6,8 @@ import { OnnxVelocityModel, type OnnxModelOptions } from './onnx/backend.js';
 import type { ModelCard } from './onnx/card.js';
 import { PatchPcaVae } from './vae.js';
 
-/** models/physics-v1/card.json of this package. */
-export const DEFAULT_MODEL_CARD = fileURLToPath(new URL('../../../models/physics-v1/card.json', import.meta.url));
+/** models/physics/card.json of this package. */
+export const DEFAULT_MODEL_CARD = fileURLToPath(new URL('../../../models/physics/card.json', import.meta.url));
 
 export interface ShippedModel {
   readonly card: ModelCard;

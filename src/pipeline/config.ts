@@ -147,7 +147,7 @@ export function findPreset(name: string): Preset {
 }
 
 /**
- * Defaults of `selfrefine generate` for the shipped physics model (models/physics-v1), chosen from
+ * Defaults of `selfrefine generate` for the shipped physics model (models/physics), chosen from
  * measurements on that model (README: "How the defaults were chosen").
  */
 export const PHYSICS_DEFAULTS: SamplerConfig = {

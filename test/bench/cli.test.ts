@@ -11,7 +11,7 @@ import { plannedNfe } from '../../src/pipeline/run.js';
 import { runCli } from '../helpers/cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CARD = join(here, '../../../models/physics-v1/card.json');
+const CARD = join(here, '../../../models/physics/card.json');
 const dir = mkdtempSync(join(tmpdir(), 'sr-bench-cli-'));
 
 const run = runCli;
@@ -19,7 +19,7 @@ const run = runCli;
 test('bench: bad options exit 2 with one line naming the problem', () => {
   const a = run('bench', '--suite', 'huge', '--out', join(dir, 'x'));
   assert.equal(a.code, 2);
-  assert.match(a.stderr, /--suite must be paper or quick/);
+  assert.match(a.stderr, /unknown suite 'huge'; available: paper, quick, tune/);
   const b = run('bench', '--methods', 'pnp,magic', '--out', join(dir, 'x'));
   assert.equal(b.code, 2);
   assert.match(b.stderr, /unknown method\(s\) magic/);
@@ -37,9 +37,13 @@ test('bench --list-methods names every method', () => {
   for (const id of ['default', 'euler', 'nfe2', 'cfg-zero', 'restart', 'freeinit', 'bo4-oracle', 'bo4-frame', 'pnp', 'pnp-k5-nomask', 'pnp-tau0.15', 'window-100', 'adaptive']) {
     assert.match(r.stdout, new RegExp(`^${id.replace('.', '\\.')} `, 'm'));
   }
+  const t = run('bench', '--suite', 'tune', '--list-methods');
+  assert.equal(t.code, 0, t.stderr);
+  for (const id of ['default', 'solver-euler', 'steps-10', 'shift-1', 'cfg-1', 'pnp-1-6x2-tau0.25']) assert.match(t.stdout, new RegExp(`^${id.replace('.', '\\.')} `, 'm'));
+  assert.doesNotMatch(t.stdout, /^bo4-oracle /m, 'the tuning sweep has no verifier methods');
 });
 
-test('bench --suite quick on the shipped model (one sample, two methods): results, then a cached identical rerun', { skip: !existsSync(CARD) && 'models/physics-v1/card.json is not there yet' }, () => {
+test('bench --suite quick on the shipped model (one sample, two methods): results, then a cached identical rerun', { skip: !existsSync(CARD) && 'models/physics/card.json is not there yet' }, () => {
   const out = join(dir, 'quick');
   const args = ['bench', '--suite', 'quick', '--samples', '1', '--methods', 'pnp', '--tasks', 't2v', '--reference', '16', '--resamples', '50', '--no-progress', '--json', '--out', out];
   const a = run(...args);

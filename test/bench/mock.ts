@@ -9,7 +9,7 @@ import { makeWorld } from '../../src/world/config.js';
 import { renderClip } from '../../src/world/render.js';
 import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
 
-const VAE_PATH = fileURLToPath(new URL('../../../models/physics-v1/vae.json', import.meta.url));
+const VAE_PATH = fileURLToPath(new URL('../../../models/physics/vae.json', import.meta.url));
 
 export interface MockLoader {
   load(threads: number): Promise<ShippedModel>;

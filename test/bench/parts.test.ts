@@ -2,7 +2,7 @@
 // per-frame verifier, task conditions, the cache record format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchMethods, methodPlannedNfe, selectMethods } from '../../src/bench/methods.js';
+import { benchMethods, methodPlannedNfe, selectMethods, tuningMethods } from '../../src/bench/methods.js';
 import { compareClips, oracleScore, perFrameScore } from '../../src/bench/verifiers.js';
 import { getTask, taskCondition } from '../../src/bench/tasks.js';
 import { decodeRecord, encodeRecord, makeJob, type JobRecord } from '../../src/bench/jobs.js';
@@ -42,6 +42,23 @@ test('methods follow the default configuration: window, K, τ, matched-NFE basel
   assert.ok(benchMethods(PHYSICS_DEFAULTS).length >= 18);
   assert.deepEqual(selectMethods(ms, ['pnp']).map((m) => m.id), ['default', 'pnp']);
   assert.throws(() => selectMethods(ms, ['pnp', 'x']), UsageError);
+});
+
+test('the tuning sweep changes one setting at a time from the default sampler', () => {
+  const ms = tuningMethods(defaults);
+  assert.equal(new Set(ms.map((m) => m.id)).size, ms.length, 'ids are unique');
+  const plain = ms[0].config;
+  assert.equal(ms[0].id, 'default');
+  assert.equal(plain.refine.mode, 'none');
+  const differences = (c: SamplerConfig): string[] =>
+    (['solver', 'steps', 'grid', 'guidance', 'refine'] as const).filter((k) => JSON.stringify(c[k]) !== JSON.stringify(plain[k]));
+  for (const m of ms.slice(1)) assert.equal(differences(m.config).length, 1, `${m.id} changes ${differences(m.config).join(', ')}`);
+  const by = (id: string) => ms.find((m) => m.id === id)!;
+  assert.equal(by('steps-10').config.steps, 10);
+  assert.deepEqual(by('shift-8').config.grid, { kind: 'flow', shift: 8 });
+  assert.equal(by('cfg-1').config.guidance.scale, 1);
+  assert.deepEqual(by('pnp-1-6x3-tau0.25').config.refine, { mode: 'pnp', plan: '1-6:3', tau: 0.25, earlyExit: true });
+  assert.equal(ms.find((m) => m.id === 'steps-20'), undefined, 'the default value is not repeated');
 });
 
 const clip = (o: Partial<Record<'valid' | 'violation' | 'scenarioMatch', boolean>> & { traj?: number; res?: number } = {}) => ({

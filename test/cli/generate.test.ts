@@ -1,4 +1,4 @@
-// The shipped model end to end through the CLI (needs models/physics-v1, committed with the repo).
+// The shipped model end to end through the CLI (needs models/physics, committed with the repo).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

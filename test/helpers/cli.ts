@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-/** models/physics-v1 of this checkout. */
-export const MODEL_DIR = fileURLToPath(new URL('../../../models/physics-v1', import.meta.url));
+/** models/physics of this checkout. */
+export const MODEL_DIR = fileURLToPath(new URL('../../../models/physics', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;

@@ -8,7 +8,7 @@ import { PatchPcaVae } from '../../src/models/vae.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { UsageError } from '../../src/errors.js';
 
-const VAE_PATH = fileURLToPath(new URL('../../../models/physics-v1/vae.json', import.meta.url));
+const VAE_PATH = fileURLToPath(new URL('../../../models/physics/vae.json', import.meta.url));
 
 test('the shipped VAE: decode then encode is the identity on latents (orthonormal PCA rows)', () => {
   const vae = PatchPcaVae.read(VAE_PATH);
