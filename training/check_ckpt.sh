@@ -3,6 +3,7 @@
 # directory, generate N clips with the TypeScript sampler (default settings unless more flags are given), and score
 # them with `selfrefine eval`. The shipped model in models/physics is not touched.
 #   sh training/check_ckpt.sh training/runs/v2 45 [extra generate flags, e.g. --refine none --steps 30]
+# KEEP=DIR keeps the generated clips there (e.g. for training/montage.py).
 set -eu
 RUN=$1
 N=$2
@@ -19,3 +20,4 @@ node "$REPO/dist/src/cli/main.js" generate --model "$WORK/card.json" --count "$N
   { cat "$WORK/gen.log"; exit 1; }
 echo "step $STEP, $N clips, generate flags: ${*:-(defaults)}"
 node "$REPO/dist/src/cli/main.js" eval "$WORK/gen"
+if [ -n "${KEEP:-}" ]; then rm -rf "$KEEP"; cp -r "$WORK/gen" "$KEEP"; fi
