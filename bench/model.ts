@@ -36,9 +36,15 @@ async function onnxMs(threads: number): Promise<number> {
   }
 }
 
+/**
+ * The PyTorch weights of the shipped model: the committed float16 EMA weights (training/weights), or
+ * SELFREFINE_TORCH_RUN (a run directory with ckpt.pt, or another weights file).
+ */
+const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/physics-v2.pt`;
+
 function torchMs(threads: number): number | null {
-  const run = `${root}training/runs/v1`;
-  if (!existsSync('/usr/bin/python3') || !existsSync(`${run}/ckpt.pt`)) return null;
+  const run = torchRun;
+  if (!existsSync('/usr/bin/python3') || !(existsSync(`${run}/ckpt.pt`) || run.endsWith('.pt'))) return null;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -58,7 +64,7 @@ else {
   for (const threads of [1, 2]) {
     const t = result[`torchThreads${threads}Ms`];
     process.stdout.write(
-      `per NFE (cond+uncond, batch 2), ${threads} thread(s): ONNX runtime ${result[`onnxThreads${threads}Ms`]} ms · PyTorch ${t === null ? 'n/a (needs /usr/bin/python3 with torch and training/runs/v1/ckpt.pt)' : `${t} ms`}\n`,
+      `per NFE (cond+uncond, batch 2), ${threads} thread(s): ONNX runtime ${result[`onnxThreads${threads}Ms`]} ms · PyTorch ${t === null ? `n/a (needs /usr/bin/python3 with torch and ${torchRun})` : `${t} ms`}\n`,
     );
   }
 }

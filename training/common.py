@@ -21,8 +21,30 @@ def build_model(a, latent):
 
 
 def load_run(run, use_ema=True, ckpt_name="ckpt.pt"):
-    st = torch.load(os.path.join(run, ckpt_name), map_location="cpu")
-    m = build_model(st["args"], st["latent"])
-    m.load_state_dict(st["ema"] if use_ema else st["model"])
+    """A run directory's checkpoint, or a compact weights file written by export_onnx.py --weights-out."""
+    if os.path.isfile(run):
+        st = load_weights(run)
+        m = build_model(st["args"], st["latent"])
+        m.load_state_dict(st["ema"])
+    else:
+        st = torch.load(os.path.join(run, ckpt_name), map_location="cpu")
+        m = build_model(st["args"], st["latent"])
+        m.load_state_dict(st["ema"] if use_ema else st["model"])
     m.eval()
     return m, st
+
+
+def save_weights(path, st):
+    """The EMA weights of a checkpoint in float16 plus what rebuilds the model (about half the ONNX file's size):
+    committed beside the shipped model so a later session can measure it in PyTorch or continue training from it."""
+    out = {k: st[k] for k in ("args", "latent", "step", "clips_seen", "loss_ema", "data_clips", "vae_sha256") if k in st}
+    out["ema_fp16"] = {k: v.half() if v.is_floating_point() else v for k, v in st["ema"].items()}
+    tmp = path + ".tmp"
+    torch.save(out, tmp)
+    os.replace(tmp, path)
+
+
+def load_weights(path):
+    st = torch.load(path, map_location="cpu")
+    st["ema"] = {k: v.float() if v.is_floating_point() else v for k, v in st.pop("ema_fp16").items()}
+    return st

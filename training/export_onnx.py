@@ -22,7 +22,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from common import load_run  # noqa: E402
+from common import load_run, save_weights  # noqa: E402
 from data import NULL_SCENARIO, SCENARIOS  # noqa: E402
 
 
@@ -79,6 +79,8 @@ def main():
     ap.add_argument("--ckpt", default="ckpt.pt")
     ap.add_argument("--out", default=os.path.join(REPO, "models", "physics"))
     ap.add_argument("--name", required=True, help="the model's name in its card, e.g. physics-v2")
+    ap.add_argument("--weights-out", default=None,
+                    help="also write the EMA weights (float16) there, e.g. training/weights/physics-v2.pt")
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--check-batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
@@ -193,6 +195,9 @@ def main():
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(card, f, indent=1)
     os.replace(tmp, os.path.join(a.out, "card.json"))
+    if a.weights_out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.weights_out)), exist_ok=True)
+        save_weights(a.weights_out, st)
     print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check}, indent=1))
 
 

@@ -144,6 +144,9 @@ def main():
     ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", default=None,
+                    help="start a new run from committed weights (export_onnx.py --weights-out): model and EMA from "
+                         "them, architecture from them, a fresh optimiser; step and clip counts continue")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--warmup", type=int, default=500)
@@ -187,6 +190,12 @@ def main():
         saved = state["args"]
         for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
             setattr(args, k, saved.get(k, "dit" if k == "arch" else None))  # architecture comes from the checkpoint
+    init = None
+    if args.init_from and state is None:
+        from common import load_weights  # noqa: E402
+        init = load_weights(args.init_from)
+        for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
+            setattr(args, k, init["args"].get(k, "dit" if k == "arch" else None))
     if args.heads is None:
         args.heads = 4 if args.arch == "unet" else 3
     model = build_model(vars(args), (C, F, h, w))
@@ -207,6 +216,11 @@ def main():
         print(f"resumed {ckpt_path} at step {step} ({clips_seen} clips seen)", flush=True)
     elif os.path.exists(ckpt_path):
         raise SystemExit(f"{ckpt_path} exists: pass --resume or choose another --run")
+    elif init is not None:
+        model.load_state_dict(init["ema"])
+        ema.load_state_dict(init["ema"])
+        step, clips_seen, loss_ema = init["step"], init["clips_seen"], init.get("loss_ema")
+        print(f"initialised from {args.init_from} (step {step}, {clips_seen} clips seen)", flush=True)
     nparams = count_params(model)
     shape = f"widths {args.widths}" if args.arch == "unet" else f"dim {args.dim} depth {args.depth} mlp {args.mlp_ratio}"
     print(f"model {args.arch} {nparams / 1e6:.3f}M params, {shape} heads {args.heads}, batch {args.batch}", flush=True)
@@ -228,6 +242,7 @@ def main():
                               "time": time.time()})
         print(f"checkpoint step {step} -> {ckpt_path}", flush=True)
 
+    warm_from = step if init is not None else 0  # a fresh optimiser warms up again
     deadline = t_start + args.minutes * 60
     last_ckpt = time.time()
     t_log, steps_log = time.time(), 0
@@ -239,7 +254,7 @@ def main():
         idx = perm[pos : pos + args.batch]
         pos += args.batch
         xs, sigma, sc, given, gmask, target = make_batch(z, y, idx, gen, args)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = args.lr * min(1.0, (step - warm_from + 1) / args.warmup)
         if args.decay_frac > 0:
             left = (deadline - time.time()) / (args.minutes * 60 * args.decay_frac)  # 1 at decay start, 0 at the end
             lr *= args.lr_final + (1 - args.lr_final) * min(1.0, max(0.0, left))
