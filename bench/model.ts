@@ -44,7 +44,7 @@ const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/ph
 
 function torchMs(threads: number): number | null {
   const run = torchRun;
-  if (!existsSync('/usr/bin/python3') || !(existsSync(`${run}/ckpt.pt`) || run.endsWith('.pt'))) return null;
+  if (!existsSync('/usr/bin/python3') || !(existsSync(`${run}/ckpt.pt`) || (run.endsWith('.pt') && existsSync(run)))) return null;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
