@@ -82,7 +82,7 @@ function summary(r: BenchResults, out: string, files: string[]): Record<string, 
     headline: Object.fromEntries(
       headlineMethods(r).map((m) => {
         const c = r.cells[key][m.id];
-        return [m.id, { nfe: c.nfe, violationRateDiff: c.vsDefault.diff.violationRate, winRate: c.vsDefault.winRate, wallRatio: r.timing.cells[key][m.id].relativeToDefault }];
+        return [m.id, { nfe: c.nfe, validityDiff: c.vsDefault.diff.validity, violationRateDiff: c.vsDefault.diff.violationRate, lawResidualPxDiff: c.vsDefault.diff.lawResidualPx, winRate: c.vsDefault.winRate, wallRatio: r.timing.cells[key][m.id].relativeToDefault }];
       }),
     ),
   };
@@ -93,12 +93,13 @@ function text(r: BenchResults, out: string, nFiles: number): string {
   const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}` : '—');
   const lines = [`bench ${r.suite}: ${r.samples} samples × ${r.tasks.length} task(s) × ${r.methods.length} method(s) in ${r.timing.runSeconds} s (${r.timing.jobsRun} jobs run, ${r.timing.jobsCached} cached) → ${out} (${nFiles} files)`];
   const def = r.cells[key].default;
-  lines.push(`  default: violation ${pct(def.metrics.violationRate.mean)} %, ${def.nfe.toFixed(1)} NFE`);
+  lines.push(`  default: validity ${pct(def.metrics.validity.mean)} %, violation ${pct(def.metrics.violationRate.mean)} %, ${def.nfe.toFixed(1)} NFE`);
   for (const m of headlineMethods(r)) {
     const c = r.cells[key][m.id];
-    const d = c.vsDefault.diff.violationRate;
+    const d = c.vsDefault.diff.validity;
+    const v = c.vsDefault.diff.violationRate;
     lines.push(
-      `  ${m.id.padEnd(16)} Δ violation ${pct(d.mean)} pp [${pct(d.lo)}, ${pct(d.hi)}], win rate ${pct(c.vsDefault.winRate.mean)} %, NFE ${c.nfe.toFixed(1)}, wall ${r.timing.cells[key][m.id].relativeToDefault.toFixed(2)}×`,
+      `  ${m.id.padEnd(16)} Δ validity ${pct(d.mean)} pp [${pct(d.lo)}, ${pct(d.hi)}], Δ violation ${pct(v.mean)} pp, win rate ${pct(c.vsDefault.winRate.mean)} %, NFE ${c.nfe.toFixed(1)}, wall ${r.timing.cells[key][m.id].relativeToDefault.toFixed(2)}×`,
     );
   }
   return `${lines.join('\n')}\n`;
