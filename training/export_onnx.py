@@ -65,12 +65,18 @@ def architecture(args, F, h, w):
             "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
 
 
-def train_commands(run):
-    """The training invocations of this run, as train.py recorded them in commands.txt."""
+def recorded_commands(run):
+    """The invocations that led to this run (those of the weights it started from, then its own train.py starts), as
+    train.py recorded them in commands.txt."""
     p = os.path.join(run, "commands.txt")
-    if not os.path.exists(p):
+    return [line.strip() for line in open(p) if line.strip()] if os.path.exists(p) else []
+
+
+def train_commands(run):
+    lines = recorded_commands(run)
+    if not lines:
         return ["(training commands not recorded: see training/README.md)"]
-    return ["env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + line.strip() for line in open(p) if line.strip()]
+    return ["env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + line for line in lines]
 
 
 def main():
@@ -197,7 +203,7 @@ def main():
     os.replace(tmp, os.path.join(a.out, "card.json"))
     if a.weights_out:
         os.makedirs(os.path.dirname(os.path.abspath(a.weights_out)), exist_ok=True)
-        save_weights(a.weights_out, st)
+        save_weights(a.weights_out, st, recorded_commands(a.run) + [" ".join(sys.argv)])
     print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check}, indent=1))
 
 

@@ -175,8 +175,14 @@ def main():
     threads = ThreadChooser(args.threads)
     check_scenarios_against_source()
     os.makedirs(args.run, exist_ok=True)
-    with open(os.path.join(args.run, "commands.txt"), "a") as f:  # export_onnx.py copies these into the model card
-        f.write(" ".join(sys.argv) + "\n")
+    commands_path = os.path.join(args.run, "commands.txt")  # export_onnx.py copies these into the model card
+    lineage = []
+    if args.init_from and not os.path.exists(commands_path):
+        # a run started from committed weights inherits the commands that made them, so the card reproduces both
+        from common import load_weights  # noqa: E402
+        lineage = load_weights(args.init_from).get("commands", [])
+    with open(commands_path, "a") as f:
+        f.write("".join(line + "\n" for line in lineage) + " ".join(sys.argv) + "\n")
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     t_start = time.time()
 
