@@ -40,7 +40,7 @@ async function onnxMs(threads: number): Promise<number> {
  * The PyTorch weights of the shipped model: the committed float16 EMA weights (training/weights), or
  * SELFREFINE_TORCH_RUN (a run directory with ckpt.pt, or another weights file).
  */
-const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/physics-v2.pt`;
+const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/physics-v3.pt`;
 
 function torchMs(threads: number): number | null {
   const run = torchRun;
