@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates the README's results: the full paper suite, the headline comparison on more samples (reusing the
-# paper run's cached jobs, which are keyed by configuration, task and sample index), then copies the tables,
-# plots and a mask picture into docs/results/. About 35 minutes on 2 cores; interrupted runs resume from the cache.
+# paper run's cached jobs, which are keyed by configuration, task and sample index), the tuning sweep behind the
+# generate defaults, then copies the tables, plots and a mask picture into docs/results/. About 40 minutes on 2 cores; interrupted runs resume from the cache.
 set -eu
 npm run -s build
 node dist/src/cli/main.js bench --suite paper --out bench-results/paper
@@ -13,4 +13,6 @@ cp bench-results/paper/results.md docs/results/paper.md
 cp bench-results/headline/results.md docs/results/headline.md
 cp bench-results/paper/quality-vs-nfe.svg bench-results/paper/ablation-*.svg docs/results/
 cp bench-results/paper/masks/t2v-pnp.png docs/results/mask-t2v-pnp.png
+node dist/src/cli/main.js bench --suite tune --samples 24 --out bench-results/tune
+cp bench-results/tune/results.md docs/results/tune.md
 echo "docs/results/ updated; copy the headline table into README.md"
