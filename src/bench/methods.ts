@@ -63,12 +63,16 @@ function restartConfig(plain: SamplerConfig, plan: RefinePlan, extra: number): S
   return { ...plain, restart: { atStep, sigmaHigh, steps: inner, repeats } };
 }
 
-/** FreeInit at matched NFE: two passes, re-noised to the grid σ whose tail costs the P&P's extra NFE. */
+/**
+ * FreeInit's re-noising level in flow form: FreeInit diffuses to t = T of Stable Diffusion's schedule, where the
+ * signal keeps √ᾱ_T ≈ 0.068 against noise √(1 − ᾱ_T) ≈ 0.998; the flow σ with the same ratio (1 − σ)/σ is 0.936.
+ */
+export const FREEINIT_SIGMA = 0.936;
+
+/** FreeInit at matched NFE: two passes, the second re-noised to FREEINIT_SIGMA with as many steps as P&P adds. */
 function freeInitConfig(plain: SamplerConfig, extra: number): SamplerConfig {
-  const grid = buildGrid(plain.steps, plain.grid);
-  const n = grid.sigmas.length - 1;
-  const tail = Math.min(n - 1, Math.max(1, extra));
-  return { ...plain, freeInit: { passes: 2, sigmaRenoise: grid.sigmas[n - tail] } };
+  const n = buildGrid(plain.steps, plain.grid).sigmas.length - 1;
+  return { ...plain, freeInit: { passes: 2, sigmaRenoise: FREEINIT_SIGMA, steps: Math.min(n, Math.max(1, extra)) } };
 }
 
 /** Every method of the benchmark, in table order. `defaults` is the model's default configuration. */

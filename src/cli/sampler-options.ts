@@ -28,6 +28,7 @@ export interface SamplerFlags {
   restartRepeats?: string;
   freeinit?: string;
   freeinitSigma?: string;
+  freeinitSteps?: string;
 }
 
 export function addSamplerOptions(cmd: Command): Command {
@@ -53,7 +54,8 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--restart-steps <n>', 'Restart: Euler steps per restart interval (default 3)')
     .option('--restart-repeats <n>', 'Restart: number of restarts (default 1)')
     .option('--freeinit <passes>', 'FreeInit baseline: total sampling passes (3–5)')
-    .option('--freeinit-sigma <σ>', 'FreeInit: σ to re-noise to between passes (default 0.95)');
+    .option('--freeinit-sigma <σ>', 'FreeInit: σ to re-noise to between passes (default 0.95)')
+    .option('--freeinit-steps <n>', 'FreeInit: steps of each later pass, picked from the grid below σ (default: all of them)');
 }
 
 export function parseNumber(text: string, flag: string, check?: (n: number) => boolean, requirement = ''): number {
@@ -154,11 +156,12 @@ function restartFromFlags(flags: SamplerFlags): SamplerConfig['restart'] {
 
 function freeInitFromFlags(flags: SamplerFlags): SamplerConfig['freeInit'] {
   if (flags.freeinit === undefined) {
-    if (flags.freeinitSigma !== undefined) throw new UsageError('--freeinit-sigma needs --freeinit <passes>');
+    if (flags.freeinitSigma !== undefined || flags.freeinitSteps !== undefined) throw new UsageError('--freeinit-sigma and --freeinit-steps need --freeinit <passes>');
     return undefined;
   }
   return {
     passes: parseInteger(flags.freeinit, '--freeinit', 1),
     sigmaRenoise: flags.freeinitSigma !== undefined ? parseNumber(flags.freeinitSigma, '--freeinit-sigma', (n) => n > 0 && n < 1, 'a σ in (0, 1)') : 0.95,
+    ...(flags.freeinitSteps !== undefined ? { steps: parseInteger(flags.freeinitSteps, '--freeinit-steps', 1) } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { Fft3 } from './fft.js';
 import type { GuidedVelocity } from './guidance.js';
 import type { NoiseSource } from './rng.js';
 import { sample, type SampleOptions, type SampleResult } from './sample.js';
-import { gridSteps, segmentGrid, subGrid, tailGrid, type SigmaGrid } from './schedules.js';
+import { gridSteps, renoiseGrid, segmentGrid, subGrid, type SigmaGrid } from './schedules.js';
 import type { SolverName } from './solvers.js';
 import { numel } from './tensor.js';
 
@@ -74,6 +74,8 @@ export interface FreeInitOptions {
   readonly passes: number;
   /** σ the clean estimate is re-noised to between passes (0.9–0.97). */
   readonly sigmaRenoise: number;
+  /** Steps of each later pass, picked from the grid below σ_re (default: all of the grid's steps below it). */
+  readonly steps?: number;
   /** Fresh noise for the high frequencies. */
   readonly noise: NoiseSource;
   readonly order?: number;
@@ -130,7 +132,7 @@ export async function sampleFreeInit(
   const eta = new Float32Array(numel(model.shape));
   let result = await sample(solver, model, initialNoise, grid, options);
   let nfe = result.nfe;
-  const tail = tailGrid(grid, sigmaRenoise);
+  const tail = renoiseGrid(grid, sigmaRenoise, freeInit.steps);
   for (let pass = 1; pass < passes; pass++) {
     const x0 = result.x;
     freeInit.noise.fill(eta);

@@ -104,6 +104,20 @@ export function segmentGrid(sigmaFrom: number, sigmaTo: number, steps: number, c
 }
 
 /** The tail of a grid below σ_start, starting exactly at σ_start (FreeInit's re-sampling pass). */
+/**
+ * The grid of a pass that restarts at sigmaStart: the grid's own σ values below it, or, with `steps`, that many
+ * steps whose interior σ values are picked evenly (by index) from them (a coarser pass for a fixed NFE budget).
+ */
+export function renoiseGrid(grid: SigmaGrid, sigmaStart: number, steps?: number): SigmaGrid {
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new UsageError(`steps after re-noising must be an integer ≥ 1, got ${steps}`);
+  const below = Array.from(grid.sigmas).filter((s) => s < sigmaStart && s > 0);
+  if (steps === undefined || steps - 1 >= below.length) return tailGrid(grid, sigmaStart);
+  const values = [sigmaStart];
+  for (let j = 1; j < steps; j++) values.push(below[Math.floor((j * below.length) / steps)]);
+  values.push(0);
+  return explicitGrid(values, grid.convention);
+}
+
 export function tailGrid(grid: SigmaGrid, sigmaStart: number): SigmaGrid {
   const values = [sigmaStart];
   for (const s of grid.sigmas) if (s < sigmaStart) values.push(s);

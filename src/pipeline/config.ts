@@ -48,6 +48,8 @@ export interface RestartSpec {
 export interface FreeInitSpec {
   readonly passes: number;
   readonly sigmaRenoise: number;
+  /** Steps of each later pass (default: the grid's steps below σ_re). */
+  readonly steps?: number;
 }
 
 export interface SamplerConfig {

@@ -5,7 +5,7 @@ import { parsePlan, planExtraNfe } from '../core/plan.js';
 import type { RefineOptions } from '../core/refine.js';
 import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
-import { tailGrid, type SigmaGrid } from '../core/schedules.js';
+import { renoiseGrid, type SigmaGrid } from '../core/schedules.js';
 import type { Condition, VelocityModel } from '../models/contract.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 
@@ -88,6 +88,6 @@ export function plannedNfe(config: SamplerConfig): number {
   let nfe = steps;
   if (config.refine.mode !== 'none' && config.freeInit === undefined) nfe += planExtraNfe(parsePlan(config.refine.plan));
   if (config.restart !== undefined) nfe += config.restart.steps * config.restart.repeats;
-  if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * (tailGrid(grid, config.freeInit.sigmaRenoise).sigmas.length - 1);
+  if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * (renoiseGrid(grid, config.freeInit.sigmaRenoise, config.freeInit.steps).sigmas.length - 1);
   return nfe;
 }

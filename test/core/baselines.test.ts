@@ -4,7 +4,7 @@ import { bestOfN, butterworthLowPass, restartExtraNfe, sampleFreeInit, sampleWit
 import { guidedVelocity } from '../../src/core/guidance.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { sample } from '../../src/core/sample.js';
-import { flowGrid, tailGrid } from '../../src/core/schedules.js';
+import { flowGrid, renoiseGrid, tailGrid } from '../../src/core/schedules.js';
 import { UNCONDITIONAL } from '../../src/models/contract.js';
 import { mixtureModel, noiseLatent } from '../helpers/mixture.js';
 
@@ -47,6 +47,24 @@ test('FreeInit: one pass equals the plain sampler; more passes resample the grid
   assert.equal(three.nfe, 20 + 2 * tail);
   assert.notDeepEqual(three.x, plain.x);
   for (const v of three.x) assert.ok(Number.isFinite(v));
+});
+
+test('FreeInit with steps: the later pass restarts at σ_re on a coarser grid picked from the grid below it', async () => {
+  const coarse = renoiseGrid(grid, 0.936, 12);
+  assert.equal(coarse.sigmas.length, 13);
+  assert.equal(coarse.sigmas[0], 0.936);
+  assert.equal(coarse.sigmas[12], 0);
+  const own = new Set(grid.sigmas);
+  for (let i = 1; i < 12; i++) {
+    assert.ok(coarse.sigmas[i] < coarse.sigmas[i - 1], 'strictly decreasing');
+    assert.ok(own.has(coarse.sigmas[i]), 'interior values come from the grid');
+  }
+  assert.deepEqual(renoiseGrid(grid, 0.936, 50).sigmas, tailGrid(grid, 0.936).sigmas, 'more steps than the grid has: its own tail');
+  assert.throws(() => renoiseGrid(grid, 0.936, 0), /integer ≥ 1/);
+  assert.throws(() => renoiseGrid(grid, 0.936, 2.5), /integer ≥ 1/);
+  const two = await sampleFreeInit('unipc', guided, noiseLatent(128, 2), grid, { passes: 2, sigmaRenoise: 0.936, steps: 12, noise: new NormalRng(1) });
+  assert.equal(two.nfe, 20 + 12);
+  for (const v of two.x) assert.ok(Number.isFinite(v));
 });
 
 test('Butterworth low-pass: 1 at DC, small at the highest frequencies, symmetric', () => {
