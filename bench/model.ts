@@ -43,12 +43,11 @@ async function onnxMs(threads: number): Promise<number> {
 const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/physics-v3.pt`;
 
 function torchMs(threads: number): number | null {
-  const run = torchRun;
-  if (!existsSync('/usr/bin/python3') || !(existsSync(`${run}/ckpt.pt`) || (run.endsWith('.pt') && existsSync(run)))) return null;
+  if (!existsSync('/usr/bin/python3') || !(existsSync(`${torchRun}/ckpt.pt`) || (torchRun.endsWith('.pt') && existsSync(torchRun)))) return null;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', [`${root}training/bench_torch.py`, '--run', run, '--threads', String(threads)], { encoding: 'utf8', env });
+  const r = spawnSync('/usr/bin/python3', [`${root}training/bench_torch.py`, '--run', torchRun, '--threads', String(threads)], { encoding: 'utf8', env });
   if (r.status !== 0) return null;
   return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { batch2MedianMs?: number }).batch2MedianMs ?? null;
 }

@@ -1,6 +1,6 @@
 """PyTorch latency of one NFE (a cond+uncond batch of 2) of a run's EMA model, for bench/model.ts.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/bench_torch.py --run training/runs/v2 --threads 1
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/bench_torch.py --run training/weights/physics-v3.pt --threads 1
 Prints one JSON line: {"threads": n, "batch2MedianMs": ms}.
 """
 import argparse
@@ -18,7 +18,7 @@ from data import NULL_SCENARIO  # noqa: E402
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default="training/runs/v2")
+    p.add_argument("--run", default="training/weights/physics-v3.pt", help="a run directory or a weights file")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reps", type=int, default=30)
     a = p.parse_args()

@@ -176,32 +176,27 @@ def main():
     check_scenarios_against_source()
     os.makedirs(args.run, exist_ok=True)
     commands_path = os.path.join(args.run, "commands.txt")  # export_onnx.py copies these into the model card
-    lineage = []
-    if args.init_from and not os.path.exists(commands_path):
-        # a run started from committed weights inherits the commands that made them, so the card reproduces both
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    resuming = args.resume and os.path.exists(ckpt_path)
+    init = None
+    if args.init_from and not resuming:
         from common import load_weights  # noqa: E402
-        lineage = load_weights(args.init_from).get("commands", [])
+        init = load_weights(args.init_from)
+    # a run started from committed weights inherits the commands that made them, so the card reproduces both
+    lineage = init.get("commands", []) if init is not None and not os.path.exists(commands_path) else []
     with open(commands_path, "a") as f:
         f.write("".join(line + "\n" for line in lineage) + " ".join(sys.argv) + "\n")
-    ckpt_path = os.path.join(args.run, "ckpt.pt")
     t_start = time.time()
 
     z, y = load_latents(args.data, args.vae, args.limit)
     N, C, F, h, w = z.shape
     print(f"data {args.data}: {N} clips, latent {tuple(z.shape[1:])}, loaded in {time.time() - t_start:.0f}s", flush=True)
 
-    state = None
-    if args.resume and os.path.exists(ckpt_path):
-        state = torch.load(ckpt_path, map_location="cpu")
-        saved = state["args"]
+    state = torch.load(ckpt_path, map_location="cpu") if resuming else None
+    source = state if state is not None else init
+    if source is not None:  # the architecture comes from the checkpoint or the weights
         for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
-            setattr(args, k, saved.get(k, "dit" if k == "arch" else None))  # architecture comes from the checkpoint
-    init = None
-    if args.init_from and state is None:
-        from common import load_weights  # noqa: E402
-        init = load_weights(args.init_from)
-        for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
-            setattr(args, k, init["args"].get(k, "dit" if k == "arch" else None))
+            setattr(args, k, source["args"].get(k, "dit" if k == "arch" else None))
     if args.heads is None:
         args.heads = 4 if args.arch == "unet" else 3
     model = build_model(vars(args), (C, F, h, w))

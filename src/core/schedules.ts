@@ -103,7 +103,6 @@ export function segmentGrid(sigmaFrom: number, sigmaTo: number, steps: number, c
   return { sigmas, timesteps, convention };
 }
 
-/** The tail of a grid below σ_start, starting exactly at σ_start (FreeInit's re-sampling pass). */
 /**
  * The grid of a pass that restarts at sigmaStart: the grid's own σ values below it, or, with `steps`, that many
  * steps whose interior σ values are picked evenly (by index) from them (a coarser pass for a fixed NFE budget).
@@ -118,6 +117,7 @@ export function renoiseGrid(grid: SigmaGrid, sigmaStart: number, steps?: number)
   return explicitGrid(values, grid.convention);
 }
 
+/** The tail of a grid below σ_start, starting exactly at σ_start (FreeInit's re-sampling pass). */
 export function tailGrid(grid: SigmaGrid, sigmaStart: number): SigmaGrid {
   const values = [sigmaStart];
   for (const s of grid.sigmas) if (s < sigmaStart) values.push(s);
