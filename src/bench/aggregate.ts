@@ -6,6 +6,7 @@ import type { ClipEvaluation, ClipMetrics } from '../eval/clip.js';
 import { setMetrics, type SetMetrics } from '../eval/metrics/set.js';
 import { referenceHalves } from '../eval/evaluate.js';
 import { bootstrapMean, type Interval } from '../eval/stats.js';
+import { countReasons, mismatchReasons } from '../eval/report.js';
 import type { ClipRecord, JobRecord } from './jobs.js';
 import { DEFAULT_METHOD, type MethodSpec } from './methods.js';
 import type { TaskSpec } from './tasks.js';
@@ -67,6 +68,7 @@ export interface CellResult {
   };
   readonly invalidReasons: Record<string, number>;
   readonly violationReasons: Record<string, number>;
+  readonly mismatchReasons: Record<string, number>;
 }
 
 export interface ReferenceResult {
@@ -125,11 +127,6 @@ export async function methodClips(
   return out;
 }
 
-function countReasons(list: readonly string[][]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const l of list) for (const r of [...l].sort()) out[r] = (out[r] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(out).sort(([a], [c]) => a.localeCompare(c)));
-}
 
 const toFeatures = (clips: readonly { features: readonly (readonly number[])[] }[]): Float64Array[] => clips.flatMap((c) => c.features.map((f) => Float64Array.from(f)));
 
@@ -203,6 +200,7 @@ export function summariseCell(
     vsDefault: { wins, ties, losses, winRate: bootstrapMean(outcome, { resamples: opts.resamples, seed: seedOf('win') }), diff },
     invalidReasons: countReasons(clips.map((c) => c.metrics.invalidReasons)),
     violationReasons: countReasons(clips.map((c) => c.metrics.violationReasons)),
+    mismatchReasons: countReasons(clips.map((c) => mismatchReasons(c.metrics))),
   };
 }
 

@@ -71,6 +71,8 @@ export interface EvalReport {
   constants: { lawResidualFloorPx: number; violationLimitPx: number; trajectoryFloorPx: number };
   invalidReasons: Record<string, number>;
   violationReasons: Record<string, number>;
+  /** Clips whose scenario match failed, by the part that failed (colours, gravity, events). */
+  mismatchReasons: Record<string, number>;
   byScenario: Record<string, ScenarioRow>;
   perClip: ClipMetrics[];
 }
@@ -80,10 +82,16 @@ export interface ReportOptions {
   seed?: number;
 }
 
-function countReasons(list: readonly string[][]): Record<string, number> {
+/** How many clips give each reason, in name order (a clip may give several). */
+export function countReasons(list: readonly (readonly string[])[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const l of list) for (const r of l) out[r] = (out[r] ?? 0) + 1;
-  return out;
+  return Object.fromEntries(Object.entries(out).sort(([a], [c]) => a.localeCompare(c)));
+}
+
+/** Which parts of the scenario match a clip failed: colours, gravity, events. */
+export function mismatchReasons(m: ClipMetrics): string[] {
+  return (['colours', 'gravity', 'events'] as const).filter((k) => !m.scenarioDetail[k]);
 }
 
 export function buildReport(
@@ -135,6 +143,7 @@ export function buildReport(
     constants: { lawResidualFloorPx: LAW_RESIDUAL_FLOOR_PX, violationLimitPx: LAW_RESIDUAL_LIMIT_PX, trajectoryFloorPx: TRAJECTORY_FLOOR_PX },
     invalidReasons: countReasons(generated.map((m) => m.invalidReasons)),
     violationReasons: countReasons(generated.map((m) => m.violationReasons)),
+    mismatchReasons: countReasons(generated.map(mismatchReasons)),
     byScenario,
     perClip: [...generated],
   };
@@ -170,7 +179,7 @@ export function formatReport(r: EvalReport): string {
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const reasons = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   lines.push('');
-  lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}`);
+  lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}; scenario mismatches: ${reasons(r.mismatchReasons)}`);
   lines.push(`violation limit: law residual > ${fmt(r.constants.violationLimitPx)} px (3 × floor ${fmt(r.constants.lawResidualFloorPx)} px); values are means with bootstrap 95% intervals`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { corruptClip } from '../../src/world/corrupt.js';
 import { clipInfoFromTruth } from '../../src/world/dataset.js';
 import { LAW_RESIDUAL_LIMIT_PX } from '../../src/eval/floor.js';
+import { mismatchReasons } from '../../src/eval/report.js';
 import { findClip, metricsOf, trueMetrics } from './helpers.js';
 
 // Each corruption of a true clip must be caught by the metric meant for it, while the clean clip passes.
@@ -39,12 +40,14 @@ test('reversed gravity: gravity error, physics violation, scenario mismatch', ()
     const t = findClip(name, () => true, 3);
     const clean = trueMetrics(t);
     assert.equal(clean.scenarioMatch, true);
+    assert.deepEqual(mismatchReasons(clean), []);
     assert.ok(clean.gravityError < 0.05);
     const m = metricsOf(corruptClip(t, 'reverse-gravity'), clipInfoFromTruth(t));
     assert.ok(m.gravityError > 1.5, `${name}: gravity error ${m.gravityError}`);
     assert.ok(m.violationReasons.includes('gravity'), `${name}: ${m.violationReasons.join(',')}`);
     assert.equal(m.scenarioMatch, false);
     assert.equal(m.scenarioDetail.gravity, false);
+    assert.ok(mismatchReasons(m).includes('gravity'), `${name}: ${mismatchReasons(m).join(',')}`);
   }
 });
 

@@ -71,6 +71,8 @@ test('evaluateDataset: report JSON fields, floors beside values, givenFrames, co
     const json = JSON.parse(JSON.stringify(report)) as { violationRate: number };
     assert.equal(typeof json.violationRate, 'number');
     assert.match(formatReport(report), /physics-violation rate/);
+    const mismatched = report.perClip.filter((c) => !c.scenarioMatch).length;
+    assert.equal(Object.keys(report.mismatchReasons).length === 0, mismatched === 0);
 
     // a "generated" set: every clip frozen after frame 4 — dynamic degree and frozen rate must collapse
     const ds = loadDataset(d);
@@ -84,6 +86,11 @@ test('evaluateDataset: report JSON fields, floors beside values, givenFrames, co
     assert.ok(bad.dynamicDegree < 0.4);
     assert.ok(bad.trajectoryErrorPx > 1);
     assert.ok(bad.violationRate > 0.5);
+    // frozen balls stop falling and bouncing: the scenario match must blame gravity or the missing contacts
+    const badMismatched = bad.perClip.filter((c) => !c.scenarioMatch).length;
+    assert.ok(badMismatched > 0);
+    assert.ok((bad.mismatchReasons.gravity ?? 0) + (bad.mismatchReasons.events ?? 0) >= badMismatched);
+    assert.match(formatReport(bad), /scenario mismatches: .*(gravity|events) \d+/);
     assert.equal(bad.set, null);
   } finally {
     rmSync(d, { recursive: true, force: true });
