@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+import blas  # noqa: F401  (before numpy and torch)
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 
+import blas  # noqa: F401  (before numpy and torch)
 import numpy as np
 import torch
 

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 
+import blas  # noqa: F401  (before numpy)
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

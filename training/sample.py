@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+import blas  # noqa: F401  (before numpy and torch)
 import numpy as np
 import torch
 
