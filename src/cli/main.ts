@@ -6,6 +6,7 @@ import { registerGenerateCommand } from './generate.js';
 import { registerWorldCommand } from './world.js';
 import { registerEvalCommand } from './eval.js';
 import { registerBenchCommand } from './bench.js';
+import { registerServeCommand } from './serve.js';
 
 // `selfrefine … | head`: a closed pipe ends the command quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -26,6 +27,7 @@ registerGenerateCommand(program);
 registerWorldCommand(program);
 registerEvalCommand(program);
 registerBenchCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

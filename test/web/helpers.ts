@@ -1,0 +1,47 @@
+// Shared by the web tests: the shipped model loaded once per file, a running app, and a client that
+// follows a job's server-sent events to its end.
+import { loadShippedModel, type ShippedModel } from '../../src/models/shipped.js';
+import { startWebApp, type WebApp, type WebAppOptions } from '../../src/web/server.js';
+import type { JobStatus } from '../../src/web/jobs.js';
+
+export async function withApp<T>(options: WebAppOptions, body: (app: WebApp, model: ShippedModel) => Promise<T>): Promise<T> {
+  const model = await loadShippedModel();
+  try {
+    const app = await startWebApp(model, { port: 0, ...options });
+    try {
+      return await body(app, model);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
+export async function postJob(app: WebApp, body: unknown): Promise<{ status: number; json: JobStatus & { error?: string } }> {
+  const res = await fetch(`${app.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as JobStatus & { error?: string } };
+}
+
+export interface StreamEvent {
+  readonly type: string;
+  readonly status: JobStatus;
+}
+
+/** Every event of a job's stream until the server ends it. */
+export async function followEvents(app: WebApp, id: string): Promise<StreamEvent[]> {
+  const res = await fetch(`${app.url}/api/jobs/${id}/events`);
+  if (res.status !== 200 || res.body === null) throw new Error(`events of ${id}: HTTP ${res.status}`);
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const type = /^event: (.*)$/m.exec(block)?.[1] ?? '';
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
+      return { type, status: JSON.parse(data) as JobStatus };
+    });
+}
+
+/** Requests that keep a job short: 6 steps, one refined step of K = 1. */
+export const QUICK = { steps: 6, refine: 'pnp', plan: '1-2:1' } as const;
