@@ -4,7 +4,7 @@
 // threads; beside it, the same network in PyTorch when Debian's torch and the training run's
 // checkpoint are present (training/bench_torch.py), measured in the same run.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NormalRng } from '../src/core/rng.js';
 import { numel } from '../src/core/tensor.js';
@@ -37,10 +37,11 @@ async function onnxMs(threads: number): Promise<number> {
 }
 
 /**
- * The PyTorch weights of the shipped model: the committed float16 EMA weights (training/weights), or
- * SELFREFINE_TORCH_RUN (a run directory with ckpt.pt, or another weights file).
+ * The PyTorch weights of the shipped model: the committed float16 EMA weights (training/weights/<card name>.pt),
+ * or SELFREFINE_TORCH_RUN (a run directory with ckpt.pt, or another weights file).
  */
-const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/physics-v3.pt`;
+const shippedName = (JSON.parse(readFileSync(`${root}models/physics/card.json`, 'utf8')) as { name: string }).name;
+const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/${shippedName}.pt`;
 
 function torchMs(threads: number): number | null {
   if (!existsSync('/usr/bin/python3') || !(existsSync(`${torchRun}/ckpt.pt`) || (torchRun.endsWith('.pt') && existsSync(torchRun)))) return null;

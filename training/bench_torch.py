@@ -1,6 +1,6 @@
 """PyTorch latency of one NFE (a cond+uncond batch of 2) of a run's EMA model, for bench/model.ts.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/bench_torch.py --run training/weights/physics-v3.pt --threads 1
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/bench_torch.py [--run WEIGHTS_OR_RUN] --threads 1
 Prints one JSON line: {"threads": n, "batch2MedianMs": ms}.
 """
 import argparse
@@ -19,10 +19,15 @@ from data import NULL_SCENARIO  # noqa: E402
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default="training/weights/physics-v3.pt", help="a run directory or a weights file")
+    p.add_argument("--run", default=None,
+                   help="a run directory or a weights file (default: training/weights/<name of models/physics/card.json>.pt)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reps", type=int, default=30)
     a = p.parse_args()
+    if a.run is None:
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        name = json.load(open(os.path.join(repo, "models", "physics", "card.json")))["name"]
+        a.run = os.path.join(repo, "training", "weights", f"{name}.pt")
     torch.set_num_threads(a.threads)
     model, st = load_run(a.run)
     C, F, h, w = st["latent"]

@@ -19,7 +19,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import NULL_SCENARIO, NUM_SCENARIOS, check_scenarios_against_source, load_dataset  # noqa: E402
+from data import NULL_SCENARIO, NUM_SCENARIOS, SCENARIO_ID, check_scenarios_against_source, load_dataset  # noqa: E402
 from latent import LinearVAE  # noqa: E402
 from model import count_params  # noqa: E402
 from common import build_model  # noqa: E402
@@ -79,6 +79,24 @@ def make_batch(z, y, idx, gen, args):
     sc[drop] = NULL_SCENARIO
     target = eps - x0
     return xs, sigma, sc, given, gmask, target
+
+
+def parse_scenario_weights(spec):
+    """'wall-bounce=1.4,two-collide=1.5' -> a weight per scenario id (unnamed scenarios 1.0); None for uniform."""
+    if not spec:
+        return None
+    w = [1.0] * NUM_SCENARIOS
+    for part in spec.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in SCENARIO_ID:
+            raise SystemExit(f"--scenario-weights: unknown scenario '{name.strip()}'; known: {', '.join(SCENARIO_ID)}")
+        try:
+            w[SCENARIO_ID[name.strip()]] = float(value)
+        except ValueError:
+            raise SystemExit(f"--scenario-weights: '{part}' is not name=number")
+        if not w[SCENARIO_ID[name.strip()]] > 0:
+            raise SystemExit(f"--scenario-weights: '{part}': weights must be > 0")
+    return torch.tensor(w, dtype=torch.float64)
 
 
 def _cpu_jiffies():
@@ -173,6 +191,9 @@ def main():
     ap.add_argument("--decay-frac", type=float, default=0.0,
                     help="decay the lr linearly to --lr-final over the last fraction of this invocation's --minutes")
     ap.add_argument("--lr-final", type=float, default=0.1, help="final lr as a fraction of --lr (with --decay-frac)")
+    ap.add_argument("--scenario-weights", default=None,
+                    help="draw clips with these per-scenario weights ('name=w,...', others 1; with replacement) "
+                         "instead of epochs of a permutation: more of the scenarios the model still gets wrong")
     ap.add_argument("--p-null", type=float, default=0.1)
     ap.add_argument("--p-uniform", type=float, default=0.3)
     ap.add_argument("--p-given", type=float, nargs=3, default=[0.5, 0.25, 0.25])
@@ -263,12 +284,17 @@ def main():
     last_ckpt = time.time()
     t_log, steps_log = time.time(), 0
     perm, pos = torch.randperm(N, generator=gen), 0
+    sw = parse_scenario_weights(args.scenario_weights)
+    clip_w = sw[y] if sw is not None else None
     model.train()
     while time.time() < deadline and (args.max_steps is None or step < args.max_steps):
-        if pos + args.batch > N:
-            perm, pos = torch.randperm(N, generator=gen), 0
-        idx = perm[pos : pos + args.batch]
-        pos += args.batch
+        if clip_w is not None:
+            idx = torch.multinomial(clip_w, args.batch, replacement=True, generator=gen)
+        else:
+            if pos + args.batch > N:
+                perm, pos = torch.randperm(N, generator=gen), 0
+            idx = perm[pos : pos + args.batch]
+            pos += args.batch
         xs, sigma, sc, given, gmask, target = make_batch(z, y, idx, gen, args)
         lr = args.lr * min(1.0, (step - warm_from + 1) / args.warmup)
         if args.decay_frac > 0:

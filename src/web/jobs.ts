@@ -60,8 +60,11 @@ interface Job {
   state: JobState;
   progress: JobProgress | null;
   result: JobResult | null;
-  /** x̂0 of the latest step as a GIF: the live preview. */
-  preview: Uint8Array | null;
+  /**
+   * The live preview: x̂0 of the latest step, copied by the step observer; encoded to a GIF only when asked for
+   * (encoding in the observer would add its cost to every step of the sampling loop).
+   */
+  preview: { readonly latent: Float32Array; nfe: number; gif: Uint8Array | null; gifNfe: number } | null;
   error: string | null;
   readonly abort: AbortController;
   readonly listeners: Set<Listener>;
@@ -79,6 +82,9 @@ export interface JobQueueOptions {
 
 /** Refused because too many jobs are waiting. */
 export class QueueFullError extends SelfRefineError {}
+
+/** Previews are GIFs at the model's own frame size; the page scales them up (pixelated). */
+const PREVIEW_SCALE = 1;
 
 const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
 
@@ -136,9 +142,19 @@ export class JobQueue {
     return this.jobs.get(id)?.result ?? null;
   }
 
+  /** The finished GIF, or while running a small GIF of the latest x̂0 (null before the first step). */
   preview(id: string): Uint8Array | null {
     const job = this.jobs.get(id);
-    return job?.result?.gif ?? job?.preview ?? null;
+    if (job === undefined) return null;
+    if (job.result !== null) return job.result.gif;
+    const p = job.preview;
+    if (p === null) return null;
+    if (p.gif === null || p.gifNfe !== p.nfe) {
+      const [, F, h, w] = this.model.network.shape;
+      p.gif = gifBytes(videoFromPixels(this.model.vae.decode(p.latent, F, h, w), F, this.model.height, this.model.width), PREVIEW_SCALE, this.fps);
+      p.gifNfe = p.nfe;
+    }
+    return p.gif;
   }
 
   /** Cancel a queued or running job; false when it is unknown or already finished. */
@@ -243,7 +259,9 @@ export class JobQueue {
             etaSeconds: Number.isFinite(rate) ? Math.max(0, planned - r.nfe) * rate : null,
             uncertainFraction: r.uncertainFraction,
           };
-          job.preview = gifBytes(videoFromPixels(model.vae.decode(r.x0, ...model.network.shape.slice(1) as [number, number, number]), F, H, W), this.scale / 2, this.fps);
+          if (job.preview === null) job.preview = { latent: new Float32Array(r.x0.length), nfe: 0, gif: null, gifNfe: -1 };
+          job.preview.latent.set(r.x0);
+          job.preview.nfe = r.nfe;
           this.emit(job, 'progress');
         },
       });

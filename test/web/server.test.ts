@@ -79,7 +79,7 @@ test('web API: a job streams its progress, then serves the same GIF bytes as gen
 });
 
 test('web API: the server answers while a job samples; queued jobs wait their turn and can be cancelled', async () => {
-  await withApp({ maxQueued: 2 }, async (app) => {
+  await withApp({ maxQueued: 2 }, async (app, model) => {
     const first = await postJob(app, { prompt: 'drop-bounce', seed: 3 }); // the default sampler: 32 NFE
     const second = await postJob(app, { prompt: 'drift', seed: 4, ...QUICK });
     const third = await postJob(app, { prompt: 'drift', seed: 5, ...QUICK });
@@ -98,6 +98,12 @@ test('web API: the server answers while a job samples; queued jobs wait their tu
     assert.equal(mid.state, 'running');
     assert.ok(mid.progress !== null && mid.progress.nfe < mid.progress.plannedNfe, `answered mid-run: ${JSON.stringify(mid.progress)}`);
     assert.ok(mid.progress.etaSeconds !== null && mid.progress.etaSeconds > 0);
+    const preview = await fetch(`${app.url}/api/jobs/${first.json.id}/preview.gif`);
+    assert.equal(preview.status, 200);
+    const gif = Buffer.from(await preview.arrayBuffer());
+    assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.equal(gif.readUInt16LE(6), model.width, 'the preview is x̂0 at the model frame size');
+    assert.equal((await fetch(`${app.url}/api/jobs/${second.json.id}/preview.gif`)).status, 404, 'a queued job has no preview yet');
 
     const cancelled = await fetch(`${app.url}/api/jobs/${third.json.id}`, { method: 'DELETE' });
     assert.equal(cancelled.status, 200);
