@@ -72,9 +72,11 @@ export function ffmpegAvailable(): boolean {
   return r.status === 0;
 }
 
-/** Encode an MP4 (H.264, yuv420p) with ffmpeg; returns false when ffmpeg is not on PATH. */
+/**
+ * Encode an MP4 (H.264, yuv420p) with ffmpeg; returns false when ffmpeg is not on PATH (found out from the encoding
+ * call itself: a separate `ffmpeg -version` probe cost a process start on every generate).
+ */
 export function writeMp4(path: string, video: RgbVideo, scale = 8, fps = 8): boolean {
-  if (!ffmpegAvailable()) return false;
   const frames = Buffer.alloc(video.frames * video.height * video.width * 3);
   for (let f = 0; f < video.frames; f++) frames.set(frameRgb(video, f), f * video.height * video.width * 3);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp.mp4`);
@@ -85,6 +87,7 @@ export function writeMp4(path: string, video: RgbVideo, scale = 8, fps = 8): boo
       '-vf', `scale=${video.width * scale}:${video.height * scale}:flags=neighbor`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', tmp],
     { input: frames },
   );
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return false;
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
     throw new UsageError(`ffmpeg failed to write ${path}: ${r.stderr?.toString().trim() || `exit code ${r.status}`}`);
