@@ -88,14 +88,16 @@ def parse_scenario_weights(spec):
     w = [1.0] * NUM_SCENARIOS
     for part in spec.split(","):
         name, _, value = part.partition("=")
-        if name.strip() not in SCENARIO_ID:
-            raise SystemExit(f"--scenario-weights: unknown scenario '{name.strip()}'; known: {', '.join(SCENARIO_ID)}")
+        name = name.strip()
+        if name not in SCENARIO_ID:
+            raise SystemExit(f"--scenario-weights: unknown scenario '{name}'; known: {', '.join(SCENARIO_ID)}")
         try:
-            w[SCENARIO_ID[name.strip()]] = float(value)
+            weight = float(value)
         except ValueError:
             raise SystemExit(f"--scenario-weights: '{part}' is not name=number")
-        if not w[SCENARIO_ID[name.strip()]] > 0:
+        if not weight > 0:
             raise SystemExit(f"--scenario-weights: '{part}': weights must be > 0")
+        w[SCENARIO_ID[name]] = weight
     return torch.tensor(w, dtype=torch.float64)
 
 

@@ -88,6 +88,11 @@ const PREVIEW_SCALE = 1;
 
 const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
 
+/** A job in this state will not change again. */
+export function isFinished(state: JobState): boolean {
+  return TERMINAL.has(state);
+}
+
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
@@ -160,7 +165,7 @@ export class JobQueue {
   /** Cancel a queued or running job; false when it is unknown or already finished. */
   cancel(id: string): boolean {
     const job = this.jobs.get(id);
-    if (job === undefined || TERMINAL.has(job.state)) return false;
+    if (job === undefined || isFinished(job.state)) return false;
     if (job.state === 'queued') {
       this.waiting.splice(this.waiting.indexOf(job), 1);
       this.finish(job, 'cancelled');
@@ -216,7 +221,7 @@ export class JobQueue {
     job.preview = null;
     this.emit(job, 'state');
     job.listeners.clear();
-    const finished = [...this.jobs.values()].filter((j) => TERMINAL.has(j.state));
+    const finished = [...this.jobs.values()].filter((j) => isFinished(j.state));
     for (const old of finished.slice(0, Math.max(0, finished.length - this.keepFinished))) this.jobs.delete(old.id);
   }
 

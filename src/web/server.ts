@@ -7,7 +7,7 @@ import { SelfRefineError, UsageError } from '../errors.js';
 import type { ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
-import { JobQueue, QueueFullError, type JobQueueOptions, type JobStatus } from './jobs.js';
+import { isFinished, JobQueue, QueueFullError, type JobQueueOptions, type JobStatus } from './jobs.js';
 import { PAGE_HTML } from './page.js';
 import { jobRequestFrom } from './request.js';
 
@@ -95,16 +95,15 @@ function streamEvents(queue: JobQueue, id: string, res: ServerResponse, open: Se
   const send = (type: string, status: JobStatus): void => {
     res.write(`event: ${type}\ndata: ${JSON.stringify(status)}\n\n`);
   };
-  const ended = (s: JobStatus): boolean => s.state === 'done' || s.state === 'failed' || s.state === 'cancelled';
   send('state', first);
-  if (ended(first)) {
+  if (isFinished(first.state)) {
     res.end();
     return;
   }
   open.add(res);
   const unsubscribe = queue.subscribe(id, (event) => {
     send(event.type, event.status);
-    if (ended(event.status)) {
+    if (isFinished(event.status.state)) {
       unsubscribe?.();
       open.delete(res);
       res.end();
