@@ -1,10 +1,14 @@
 // Benchmarks of the physics world and its metrics (timing targets live here, never in tests).
 //   npm run bench:world                    export speed, metrics time for 512 clips, full eval with 2048 reference clips
 //   npm run bench:world -- --measure-floor re-measure the ground-truth floors stored in src/eval/floor.ts
+//   npm run bench:world -- --jitter        how the metrics of true clips respond to centroid jitter, per scenario
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorld } from '../src/world/config.js';
+import { corruptClip } from '../src/world/corrupt.js';
+import { SCENARIOS, simulateClip } from '../src/world/scenarios.js';
+import { clipMetrics } from '../src/eval/clip.js';
 import { exportDataset, generateTrueClips, clipInfoFromTruth, loadDataset } from '../src/world/dataset.js';
 import { evaluateBatch, evaluateReference, evaluateVideos, DEFAULT_REFERENCE_SEED } from '../src/eval/evaluate.js';
 import { setMetrics } from '../src/eval/metrics/set.js';
@@ -57,5 +61,35 @@ function bench(): void {
   }
 }
 
+/**
+ * True clips with Gaussian jitter on every ball centre: the law residual should follow the jitter, and the scenario
+ * match should not collapse while the jitter is below what the model's samples show (law residual ≈ 0.35 px).
+ */
+function jitterSensitivity(): void {
+  const levels = [0, 0.05, 0.1, 0.2, 0.3, 0.5];
+  const perScenario = 64;
+  const pct = (k: number, n: number): string => `${((100 * k) / n).toFixed(0)} %`.padStart(6);
+  console.log(`true clips with centroid jitter, ${perScenario} clips per scenario (seeds 0..${perScenario - 1})`);
+  console.log(`scenario        ${levels.map((l) => `σ=${l.toFixed(2)} px`.padStart(30)).join('')}`);
+  console.log(`                ${levels.map(() => 'valid match grav  resid'.padStart(30)).join('')}`);
+  for (const sc of SCENARIOS) {
+    const cells = levels.map((sd) => {
+      let valid = 0, match = 0, gravity = 0, resid = 0;
+      for (let seed = 0; seed < perScenario; seed++) {
+        const truth = simulateClip(sc, seed, world);
+        const video = corruptClip(truth, 'jitter', { jitter: sd, seed: 1000 + seed });
+        const m = clipMetrics({ data: video, offset: 0, frames: world.frames, height: world.height, width: world.width }, clipInfoFromTruth(truth), world).metrics;
+        valid += Number(m.valid);
+        match += Number(m.scenarioMatch);
+        gravity += Number(m.scenarioDetail.gravity);
+        resid += m.lawResidualPx / perScenario;
+      }
+      return `${pct(valid, perScenario)}${pct(match, perScenario)}${pct(gravity, perScenario)}${resid.toFixed(3).padStart(7)}`.padStart(30);
+    });
+    console.log(`${sc.name.padEnd(16)}${cells.join('')}`);
+  }
+}
+
 if (process.argv.includes('--measure-floor')) measureFloor();
+else if (process.argv.includes('--jitter')) jitterSensitivity();
 else bench();

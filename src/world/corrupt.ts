@@ -5,9 +5,10 @@
 import { UsageError } from '../errors.js';
 import { PALETTE, type Rgb } from './config.js';
 import { clipScene, renderClip, renderScene, type Disc, type Scene } from './render.js';
+import { NormalRng } from '../core/rng.js';
 import { simulateClip, type ClipTruth } from './scenarios.js';
 
-export const CORRUPTIONS = ['vanish', 'teleport', 'split', 'reverse-gravity', 'freeze', 'recolour', 'bg-drift'] as const;
+export const CORRUPTIONS = ['vanish', 'teleport', 'split', 'reverse-gravity', 'freeze', 'recolour', 'bg-drift', 'jitter'] as const;
 export type CorruptionKind = (typeof CORRUPTIONS)[number];
 
 export interface CorruptionOptions {
@@ -19,6 +20,10 @@ export interface CorruptionOptions {
   distance?: number;
   /** Background drift reached at the last frame (RGB offset, default [48, 24, −16]). */
   drift?: Rgb;
+  /** Jitter: standard deviation of the Gaussian offset added to every ball's centre in every frame (px, default 0.3). */
+  jitter?: number;
+  /** Jitter: seed of the offsets (default: the clip's seed). */
+  seed?: number;
 }
 
 function inside(d: Disc, s: Scene): boolean {
@@ -79,6 +84,17 @@ export function corruptClip(truth: ClipTruth, kind: CorruptionKind, opts: Corrup
       const own = truth.init[b].colour;
       const next = PALETTE.findIndex((_, i) => !used.has(i)) >= 0 ? PALETTE.findIndex((_, i) => !used.has(i)) : (own + 1) % PALETTE.length;
       for (let t = k; t < F; t++) scene.discs[t][b] = { ...scene.discs[t][b], rgb: PALETTE[next].rgb };
+      break;
+    }
+    case 'jitter': {
+      // Every ball in every frame, not from frame k on: jitter imitates a sampler's per-frame position noise.
+      const sd = opts.jitter ?? 0.3;
+      if (!(sd >= 0) || !Number.isFinite(sd)) throw new UsageError(`jitter must be a finite number of pixels ≥ 0, got ${sd}`);
+      const rng = new NormalRng(opts.seed ?? truth.seed);
+      for (const row of scene.discs) for (const d of row) {
+        d.x += sd * rng.normal();
+        d.y += sd * rng.normal();
+      }
       break;
     }
     case 'bg-drift': {
