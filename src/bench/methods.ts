@@ -1,6 +1,7 @@
 // The benchmark's methods, derived at run time from the model's default configuration
 // (PHYSICS_DEFAULTS), so a re-tuned default changes every variant consistently.
 import { parsePlan, formatPlan, windowPlan, planExtraNfe, type RefinePlan } from '../core/plan.js';
+import { SOLVER_LABELS, SOLVERS } from '../core/solvers.js';
 import { UsageError } from '../errors.js';
 import { buildGrid, type SamplerConfig } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
@@ -83,7 +84,7 @@ export function benchMethods(defaults: SamplerConfig): MethodSpec[] {
   const pnp: SamplerConfig = { ...plain, refine: { mode: 'pnp', plan: planText, tau, earlyExit: true } };
   const extra = planExtraNfe(plan);
   const zeroInit = Math.max(1, Math.round(CFG_ZERO_INIT_FRACTION * plain.steps));
-  const solverName = plain.solver === 'unipc' ? 'UniPC' : 'Euler';
+  const solverName = SOLVER_LABELS[plain.solver];
   const methods: MethodSpec[] = [
     { id: DEFAULT_METHOD, label: `${solverName} ${plain.steps} steps (default)`, group: 'baseline', config: plain },
     { id: 'euler', label: `Euler ${plain.steps} steps`, group: 'baseline', config: { ...plain, solver: 'euler' } },
@@ -136,15 +137,14 @@ export const TUNE_PNP: readonly { readonly plan: string; readonly tau: number }[
  */
 export function tuningMethods(defaults: SamplerConfig): MethodSpec[] {
   const plain: SamplerConfig = { solver: defaults.solver, steps: defaults.steps, grid: defaults.grid, guidance: defaults.guidance, refine: { mode: 'none' } };
-  const solverName = (s: SamplerConfig['solver']): string => (s === 'unipc' ? 'UniPC' : 'Euler');
   const shift = plain.grid.kind === 'flow' ? plain.grid.shift : undefined;
   const describe = (c: SamplerConfig): string =>
-    `${solverName(c.solver)} ${c.steps} steps${c.grid.kind === 'flow' ? `, shift ${c.grid.shift}` : ''}, CFG ${c.guidance.scale}`;
+    `${SOLVER_LABELS[c.solver]} ${c.steps} steps${c.grid.kind === 'flow' ? `, shift ${c.grid.shift}` : ''}, CFG ${c.guidance.scale}`;
   const methods: MethodSpec[] = [{ id: DEFAULT_METHOD, label: `${describe(plain)} (default)`, group: 'tuning', config: plain }];
   const add = (id: string, config: SamplerConfig): void => {
     methods.push({ id, label: describe(config), group: 'tuning', config });
   };
-  add(`solver-${plain.solver === 'unipc' ? 'euler' : 'unipc'}`, { ...plain, solver: plain.solver === 'unipc' ? 'euler' : 'unipc' });
+  for (const solver of SOLVERS) if (solver !== plain.solver) add(`solver-${solver}`, { ...plain, solver });
   for (const n of TUNE_STEPS) if (n !== plain.steps) add(`steps-${n}`, { ...plain, steps: n });
   if (shift !== undefined) for (const s of TUNE_SHIFTS) if (s !== shift) add(`shift-${s}`, { ...plain, grid: { kind: 'flow', shift: s } });
   for (const g of TUNE_CFG) if (g !== plain.guidance.scale) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g } });

@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatPlan, parsePlan, windowPlan } from '../core/plan.js';
+import { SOLVERS } from '../core/solvers.js';
 import { findPreset, type GridSpec, type RefineSpec, type SamplerConfig } from '../pipeline/config.js';
 
 export interface SamplerFlags {
@@ -34,7 +35,7 @@ export interface SamplerFlags {
 export function addSamplerOptions(cmd: Command): Command {
   return cmd
     .option('--preset <name>', 'start from a model preset (wan2.1-t2v-14b, wan2.1-t2v-1.3b, wan2.2-t2v-a14b, wan2.2-i2v-a14b, cosmos-predict2.5-2b)')
-    .addOption(new Option('--solver <name>', 'solver').choices(['euler', 'unipc']))
+    .addOption(new Option('--solver <name>', 'solver').choices([...SOLVERS]))
     .option('--steps <n>', 'number of outer steps')
     .option('--shift <s>', 'flow-grid shift (Wan/diffusers σ grid)')
     .option('--sigmas <list>', 'explicit σ grid, comma-separated, high to low (0 appended)')

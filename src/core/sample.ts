@@ -209,3 +209,8 @@ export function sampleEuler(model: GuidedVelocity, x: Float32Array, grid: SigmaG
 export function sampleUniPC(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
   return sample('unipc', model, x, grid, options);
 }
+
+/** DPM-Solver++(2M) sampling (k-diffusion's sample_dpmpp_2m, data prediction, on the flow σ grid). */
+export function sampleDpmpp2m(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
+  return sample('dpmpp-2m', model, x, grid, options);
+}

@@ -6,11 +6,15 @@
 //   state = prepare(i, x, x0)     the point the step starts from (UniPC: corrector applied)
 //   co = coefficients(i)          the step σ_i → σ_{i+1} as a linear map (see StepCoefficients)
 //   commit(i, state, x0)          record the step in the history
-// Both solvers' steps are linear in (state, x0, v, one history buffer), so refinement can
+// Every solver's step is linear in (state, x0, v, one history buffer), so refinement can
 // apply the same step to any (state, x0, v) triple, and only where the mask needs it.
 import type { SigmaGrid } from './schedules.js';
 
-export type SolverName = 'euler' | 'unipc';
+export const SOLVERS = ['euler', 'unipc', 'dpmpp-2m'] as const;
+export type SolverName = (typeof SOLVERS)[number];
+
+/** How tables and progress lines name each solver. */
+export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { euler: 'Euler', unipc: 'UniPC', 'dpmpp-2m': 'DPM++(2M)' };
 
 /** next = a·state + b·x0 + c·v + d·extra (terms with a zero coefficient are skipped). */
 export interface StepCoefficients {
@@ -36,7 +40,16 @@ export interface SolverOptions {
 }
 
 export function createSolver(name: SolverName, grid: SigmaGrid, size: number, options: SolverOptions = {}): SolverRun {
-  return name === 'euler' ? eulerSolver(grid) : uniPcSolver(grid, size, options.corrector ?? true);
+  switch (name) {
+    case 'euler':
+      return eulerSolver(grid);
+    case 'unipc':
+      return uniPcSolver('unipc', grid, size, options.corrector ?? true);
+    case 'dpmpp-2m':
+      // UniPC's bh2 predictor of order 2 is DPM-Solver++(2M) term for term (docs/sampling.md); without the corrector
+      // it is exactly k-diffusion's sample_dpmpp_2m in data prediction on the flow σ grid.
+      return uniPcSolver('dpmpp-2m', grid, size, false);
+  }
 }
 
 /** out[j] = a·state[j] + b·x0[j] + c·v[j] + d·extra[j] for j in [from, to). */
@@ -82,7 +95,7 @@ function lambda(sigma: number): number {
  * FlowUniPCMultistepScheduler. History: m_{i−1}, m_{i−2} (data predictions), the corrected state
  * x^c_{i−1}, the previous predictor order and the number of committed steps.
  */
-function uniPcSolver(grid: SigmaGrid, size: number, useCorrector: boolean): SolverRun {
+function uniPcSolver(name: 'unipc' | 'dpmpp-2m', grid: SigmaGrid, size: number, useCorrector: boolean): SolverRun {
   const { sigmas } = grid;
   const steps = sigmas.length - 1;
   let m1 = new Float32Array(size); // m_{i−1}
@@ -97,8 +110,9 @@ function uniPcSolver(grid: SigmaGrid, size: number, useCorrector: boolean): Solv
   }
 
   return {
-    name: 'unipc',
-    historyUsesState: true,
+    name,
+    // Only the corrector reads the recorded state (x^c_{i−1}).
+    historyUsesState: useCorrector,
     prepare(i, x, x0) {
       if (!useCorrector || committed === 0 || i === 0) return x;
       const sPrev = sigmas[i - 1];

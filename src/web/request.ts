@@ -2,6 +2,7 @@
 // same way the CLI turns its flags into one (so both accept and refuse the same things).
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { SOLVERS } from '../core/solvers.js';
 import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { samplerConfigFromFlags, type SamplerFlags } from '../cli/sampler-options.js';
@@ -14,7 +15,7 @@ export const GenerateRequestSchema = z
     prompt: z.string().min(1),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     refine: z.enum(['none', 'pnp', 'adaptive']).optional(),
-    solver: z.enum(['euler', 'unipc']).optional(),
+    solver: z.enum(SOLVERS).optional(),
     steps: z.number().int().min(1).max(200).optional(),
     shift: finite.positive().optional(),
     cfg: finite.min(0).max(20).optional(),

@@ -8,7 +8,7 @@ import { EMPTY_PLAN, parsePlan, planExtraNfe, windowPlan } from '../../src/core/
 import { NormalRng } from '../../src/core/rng.js';
 import { UNCONDITIONAL } from '../../src/models/contract.js';
 import { mixtureModel, noiseLatent } from '../helpers/mixture.js';
-import type { SolverName } from '../../src/core/solvers.js';
+import { SOLVERS } from '../../src/core/solvers.js';
 
 const model = mixtureModel([4, 2, 4, 4], 3, 3);
 const guided = guidedVelocity({ model, condition: UNCONDITIONAL });
@@ -20,7 +20,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-for (const solver of ['euler', 'unipc'] as SolverName[]) {
+for (const solver of SOLVERS) {
   test(`${solver}: an empty plan equals the plain solver bit for bit`, async () => {
     const init = noiseLatent(SIZE, 1);
     const plain = await sample(solver, guided, init, grid);
