@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { evaluateDataset, DEFAULT_REFERENCE_CLIPS, DEFAULT_REFERENCE_SEED } from '../eval/evaluate.js';
 import { formatReport } from '../eval/report.js';
+import { checkSameClips, comparePaired, formatComparison } from '../eval/compare.js';
+import { loadDataset } from '../world/dataset.js';
 import { parseIntFlag } from './world.js';
 
 export function registerEvalCommand(program: Command): void {
@@ -15,14 +17,28 @@ export function registerEvalCommand(program: Command): void {
     .option('--reference <N>', `fresh true clips for the floor and the set metrics (default ${DEFAULT_REFERENCE_CLIPS}; 0 skips them)`)
     .option('--reference-seed <S>', `seed of the fresh true clips (default ${DEFAULT_REFERENCE_SEED})`)
     .option('--resamples <B>', 'bootstrap resamples (default 1000)')
-    .action((dir: string, flags: { json?: boolean; out?: string; reference?: string; referenceSeed?: string; resamples?: string }) => {
-      const { report } = evaluateDataset(dir, {
+    .option('--against <BASE_DIR>', 'also compare with another set of the same clips (same seeds and prompts), pair by pair: DIR − BASE_DIR')
+    .action((dir: string, flags: { json?: boolean; out?: string; reference?: string; referenceSeed?: string; resamples?: string; against?: string }) => {
+      const resamples = parseIntFlag(flags.resamples, '--resamples', 1, 100000);
+      const ds = loadDataset(dir);
+      const base = flags.against === undefined ? null : loadDataset(flags.against);
+      if (base !== null) checkSameClips(ds.clips, base.clips);
+      const { report, generated } = evaluateDataset(ds, {
         referenceClips: parseIntFlag(flags.reference, '--reference', 0),
         referenceSeed: parseIntFlag(flags.referenceSeed, '--reference-seed', 0),
-        resamples: parseIntFlag(flags.resamples, '--resamples', 1, 100000),
+        resamples,
       });
-      const json = JSON.stringify(report, null, 1);
+      const paired =
+        base === null
+          ? null
+          : comparePaired(
+              generated.map((e) => e.metrics),
+              evaluateDataset(base, { referenceClips: 0, resamples }).generated.map((e) => e.metrics),
+              { resamples },
+            );
+      const json = JSON.stringify(paired === null ? report : { ...report, paired: { against: flags.against, ...paired } }, null, 1);
       if (flags.out !== undefined) writeFileAtomic(flags.out, `${json}\n`);
-      process.stdout.write(flags.json === true ? `${json}\n` : `${formatReport(report)}\n`);
+      const text = paired === null ? formatReport(report) : `${formatReport(report)}\n\n${formatComparison(paired, { a: dir, b: flags.against ?? '' })}`;
+      process.stdout.write(flags.json === true ? `${json}\n` : `${text}\n`);
     });
 }

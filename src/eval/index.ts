@@ -10,3 +10,4 @@ export * from './metrics/scenario.js';
 export * from './metrics/trajectory.js';
 export * from './metrics/temporal.js';
 export * from './metrics/set.js';
+export * from './compare.js';

@@ -149,15 +149,23 @@ export function buildReport(
   };
 }
 
-function fmt(v: number): string {
+export function fmt(v: number): string {
   if (!Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(2) : v.toFixed(a < 1 ? 4 : 3);
 }
 
-function fmtInterval(i: Interval | null): string {
+export function fmtInterval(i: Interval | null): string {
   if (i === null || i.n === 0) return '—';
   return `${fmt(i.mean)} [${fmt(i.lo)}, ${fmt(i.hi)}]`;
+}
+
+/** Rows of cells as aligned plain-text lines, the first row a header underlined with dashes. */
+export function formatTable(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return lines;
 }
 
 /** Plain-text table of a report. */
@@ -174,9 +182,7 @@ export function formatReport(r: EvalReport): string {
     rows.push(['k-NN recall (k=5)', fmt(r.set.recall), f ? fmt(f.recall) : '—']);
     rows.push(['bounce-count histogram TV distance', fmt(r.set.bounceHistogramTV), f ? fmt(f.bounceHistogramTV) : '—']);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = formatTable(rows);
   const reasons = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   lines.push('');
   lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}; scenario mismatches: ${reasons(r.mismatchReasons)}`);

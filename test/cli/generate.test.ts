@@ -65,6 +65,24 @@ test('--mask-video writes the mask picture; --count writes a dataset that eval s
   const report = JSON.parse(e.stdout);
   assert.equal(report.clips, 3);
   assert.equal(report.perClip.length, 3);
+  // The same seeds without refinement, compared pair by pair; a set of other clips is refused.
+  const plain = join(dir, 'ds-plain');
+  assert.equal(run('generate', '--count', '3', '--steps', '6', '--refine', 'none', '--out', plain).code, 0);
+  const p = run('eval', ds, '--against', plain, '--json', '--reference', '0');
+  assert.equal(p.code, 0, p.stderr);
+  const paired = JSON.parse(p.stdout).paired as { clips: number; rows: { key: string; delta: { mean: number; n: number }; gained?: number; lost?: number }[] };
+  assert.equal(paired.clips, 3);
+  const validity = paired.rows.find((r) => r.key === 'validity')!;
+  const own = report.perClip.filter((c: { valid: boolean }) => c.valid).length;
+  const base = JSON.parse(run('eval', plain, '--json', '--reference', '0').stdout).perClip.filter((c: { valid: boolean }) => c.valid).length;
+  assert.ok(Math.abs(validity.delta.mean - (own - base) / 3) < 1e-12, 'Δ validity is the difference of the two rates');
+  assert.equal(validity.gained! - validity.lost!, own - base);
+  assert.match(run('eval', ds, '--against', plain, '--reference', '0').stdout, /− .*ds-plain \(paired, n=3\)/);
+  const other = join(dir, 'ds-other');
+  assert.equal(run('generate', '--count', '3', '--seed', '7', '--steps', '6', '--refine', 'none', '--out', other).code, 0);
+  const bad = run('eval', ds, '--against', other);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /clip 0 differs between the two sets .*seed 0.* against .*seed 7/);
 });
 
 test('image-to-video from a PNG and from given frames', () => {
