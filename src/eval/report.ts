@@ -187,5 +187,11 @@ export function formatReport(r: EvalReport): string {
   lines.push('');
   lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}; scenario mismatches: ${reasons(r.mismatchReasons)}`);
   lines.push(`violation limit: law residual > ${fmt(r.constants.violationLimitPx)} px (3 × floor ${fmt(r.constants.lawResidualFloorPx)} px); values are means with bootstrap 95% intervals`);
+  const scenarios = Object.entries(r.byScenario);
+  if (scenarios.length > 1) {
+    const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+    lines.push('');
+    lines.push(...formatTable([['scenario', 'clips', 'valid', 'violation', 'scenario match'], ...scenarios.map(([name, s]) => [name, String(s.clips), pct(s.validity), pct(s.violationRate), pct(s.scenarioMatch)])]));
+  }
   return lines.join('\n');
 }

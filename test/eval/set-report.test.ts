@@ -91,6 +91,8 @@ test('evaluateDataset: report JSON fields, floors beside values, givenFrames, co
     assert.ok(badMismatched > 0);
     assert.ok((bad.mismatchReasons.gravity ?? 0) + (bad.mismatchReasons.events ?? 0) >= badMismatched);
     assert.match(formatReport(bad), /scenario mismatches: .*(gravity|events) \d+/);
+    const perScenario = formatReport(bad).split('\n').filter((l) => /^[a-z-]+\s+\d+\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+ %$/.test(l));
+    assert.equal(perScenario.length, Object.keys(bad.byScenario).length, 'one line per scenario');
     assert.equal(bad.set, null);
   } finally {
     rmSync(d, { recursive: true, force: true });
