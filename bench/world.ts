@@ -63,7 +63,7 @@ function bench(): void {
 
 /**
  * True clips with Gaussian jitter on every ball centre: the law residual should follow the jitter, and the scenario
- * match should not collapse while the jitter is below what the model's samples show (law residual ≈ 0.35 px).
+ * match should not collapse while the jitter is below what the model's samples show (law residual ≈ 0.3 px).
  */
 function jitterSensitivity(): void {
   const levels = [0, 0.05, 0.1, 0.2, 0.3, 0.5];
