@@ -7,6 +7,9 @@ import type { VelocityModel, VelocityRequest } from '../contract.js';
 import { loadModelCard, type ModelCard } from './card.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
+/** How long dispose() waits for the worker to release the session and exit before terminating it. */
+const DISPOSE_TIMEOUT_MS = 10_000;
+
 export interface OnnxModelOptions {
   /** Intra-op threads of the session (default: all cores). */
   readonly threads?: number;
@@ -111,9 +114,18 @@ export class OnnxVelocityModel implements VelocityModel {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Let the worker release its session and exit on its own: terminating it while onnxruntime is releasing
+    // the session in native code can kill the whole process with a signal. terminate() only as a fallback.
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     const close: WorkerRequest = { kind: 'close' };
     this.worker.postMessage(close);
-    await this.worker.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), DISPOSE_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') await this.worker.terminate();
   }
 
   private onReply(m: WorkerReply): void {

@@ -29,8 +29,12 @@ port.on('message', async (message: WorkerRequest) => {
     return;
   }
   if (message.kind === 'close') {
-    await session?.release();
-    port.close();
+    try {
+      await session?.release();
+    } finally {
+      session = null;
+      port.close();
+    }
     return;
   }
   const s = session;
