@@ -1,7 +1,7 @@
 // `selfrefine eval DIR`: metrics of a set of videos beside the ground-truth floor.
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
-import { evaluateDataset, DEFAULT_REFERENCE_CLIPS, DEFAULT_REFERENCE_SEED } from '../eval/evaluate.js';
+import { evaluateBatch, evaluateDataset, DEFAULT_REFERENCE_CLIPS, DEFAULT_REFERENCE_SEED } from '../eval/evaluate.js';
 import { formatReport } from '../eval/report.js';
 import { checkSameClips, comparePaired, formatComparison } from '../eval/compare.js';
 import { loadDataset } from '../world/dataset.js';
@@ -33,7 +33,7 @@ export function registerEvalCommand(program: Command): void {
           ? null
           : comparePaired(
               generated.map((e) => e.metrics),
-              evaluateDataset(base, { referenceClips: 0, resamples }).generated.map((e) => e.metrics),
+              evaluateBatch(base.videos, base.clips, base.world).map((e) => e.metrics),
               { resamples },
             );
       const json = JSON.stringify(paired === null ? report : { ...report, paired: { against: flags.against, ...paired } }, null, 1);
