@@ -1,15 +1,15 @@
 // The benchmark end to end on a mock model: structure of the outputs, determinism, caching and resumption.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBench, deterministicPart, type BenchResults, type BenchOptions } from '../../src/bench/bench.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../../src/pipeline/config.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
 import { mockLoader } from './mock.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sr-bench-'));
+const root = scratchDir('bench');
 const METHODS = ['pnp', 'pnp-k2-nomask', 'nfe2', 'bo4-oracle', 'bo4-frame'];
 const DEFAULTS: SamplerConfig = { ...PHYSICS_DEFAULTS, steps: 8, refine: { mode: 'pnp', plan: '1-2:2', tau: 0.25, earlyExit: true } };
 

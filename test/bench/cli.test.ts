@@ -1,18 +1,18 @@
 // `selfrefine bench` from the command line: errors, and a tiny run on the shipped model when it is present.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deterministicPart, type BenchResults } from '../../src/bench/bench.js';
 import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CARD = join(here, '../../../models/physics/card.json');
-const dir = mkdtempSync(join(tmpdir(), 'sr-bench-cli-'));
+const dir = scratchDir('bench-cli');
 
 const run = runCli;
 

@@ -1,15 +1,15 @@
 // The shipped model end to end through the CLI (needs models/physics, committed with the repo).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { readNpyFloat32 } from '../../src/io/npy.js';
 import { ffmpegAvailable } from '../../src/io/video.js';
 import { MODEL_DIR, runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sr-gen-'));
+const dir = scratchDir('gen');
 
 const run = runCli;
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NormalRng } from '../../src/core/rng.js';
 import { writeNpy, readNpyFloat32 } from '../../src/io/npy.js';
 import { mixtureSpec } from '../helpers/mixture.js';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sr-cli-'));
+const dir = scratchDir('cli');
 const spec = mixtureSpec([4, 2, 4, 4], 2, 3);
 const specPath = join(dir, 'gmm.json');
 writeFileSync(specPath, JSON.stringify({ shape: spec.shape, components: spec.components.map((c) => ({ weight: c.weight, mean: [...c.mean], std: c.std, label: c.label ?? undefined })) }));

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PatchPcaVae } from '../../src/models/vae.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { UsageError } from '../../src/errors.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const VAE_PATH = fileURLToPath(new URL('../../../models/physics/vae.json', import.meta.url));
 
@@ -35,7 +35,7 @@ test('the shipped VAE reconstructs a uniform frame of the world background close
 });
 
 test('bad VAE files and sizes get clear errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sr-vae-'));
+  const dir = scratchDir('vae');
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ patch: [4, 4], channels: 2, pixelMean: [0], components: [], latentMean: [0, 0], latentStd: [1, 1] }));
   assert.throws(() => PatchPcaVae.read(join(dir, 'bad.json')), (e: Error) => e instanceof UsageError && /pixelMean has 1 values, expected 48/.test(e.message));
   assert.throws(() => PatchPcaVae.read(join(dir, 'missing.json')), /cannot read VAE .*ENOENT/);

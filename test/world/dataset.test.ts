@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { exportDataset, loadDataset } from '../../src/world/dataset.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { UsageError } from '../../src/errors.js';
+import { runCli } from '../helpers/cli.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sr-world-'));
-const CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 
 test('export → load round trip, deterministic by seed, scenarios round-robin', () => {
   const d1 = tmp();
@@ -111,34 +110,31 @@ test('bad datasets are usage errors with clear messages', () => {
 test('CLI: world list / render / export, eval on bad input exits 2 without a stack trace', () => {
   const d = tmp();
   try {
-    const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
-      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
+    const run = runCli;
     const list = run('world', 'list');
-    assert.equal(list.status, 0);
+    assert.equal(list.code, 0);
     assert.equal(list.stdout.trim().split('\n').length, 9);
     assert.match(list.stdout, /drop-bounce\s+a red ball falls and bounces on the floor/);
     const gif = join(d, 'c.gif');
     const r1 = run('world', 'render', '--scenario', 'two-collide', '--seed', '3', '--out', gif);
-    assert.equal(r1.status, 0, r1.stderr);
+    assert.equal(r1.code, 0, r1.stderr);
     assert.equal(readFileSync(gif).subarray(0, 6).toString('latin1'), 'GIF89a');
     const r2 = run('world', 'render', '--scenario', 'nope', '--seed', '3', '--out', gif);
-    assert.equal(r2.status, 2);
+    assert.equal(r2.code, 2);
     assert.match(r2.stderr, /unknown scenario 'nope'/);
     const r3 = run('world', 'export', '--clips', '12', '--seed', '4', '--out', join(d, 'ds'));
-    assert.equal(r3.status, 0, r3.stderr);
+    assert.equal(r3.code, 0, r3.stderr);
     assert.equal(loadDataset(join(d, 'ds')).clips.length, 12);
     const r4 = run('eval', join(d, 'nothing-here'));
-    assert.equal(r4.status, 2);
+    assert.equal(r4.code, 2);
     assert.match(r4.stderr, /^selfrefine: error: .*not a directory/);
     assert.doesNotMatch(r4.stderr, /\n\s+at /);
     rmSync(join(d, 'ds', 'videos.npy'));
     const r5 = run('eval', join(d, 'ds'), '--json');
-    assert.equal(r5.status, 2);
+    assert.equal(r5.code, 2);
     assert.match(r5.stderr, /missing .*videos\.npy/);
     const r6 = run('world', 'export', '--clips', 'many', '--seed', '4', '--out', join(d, 'x'));
-    assert.equal(r6.status, 2);
+    assert.equal(r6.code, 2);
     assert.match(r6.stderr, /--clips must be an integer/);
   } finally {
     rmSync(d, { recursive: true, force: true });

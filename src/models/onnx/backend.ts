@@ -22,6 +22,10 @@ export class OnnxVelocityModel implements VelocityModel {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** Settles when the worker has exited, whether before or after dispose() was called. */
+  private readonly exited: Promise<void>;
+  /** Why the worker is gone, once it has exited without being asked to. */
+  private failure: Error | undefined;
 
   private constructor(
     readonly card: ModelCard,
@@ -33,8 +37,14 @@ export class OnnxVelocityModel implements VelocityModel {
     this.framePositions = this.shape[2] * this.shape[3];
     worker.on('message', (m: WorkerReply) => this.onReply(m));
     worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.failAll(new ModelOutputError(`the ONNX worker exited unexpectedly (code ${code})`));
+    this.exited = new Promise<void>((resolve) => {
+      worker.on('exit', (code) => {
+        if (!this.closed) {
+          this.failure = new ModelOutputError(`the ONNX worker exited unexpectedly (code ${code}); load the model again`);
+          this.failAll(this.failure);
+        }
+        resolve();
+      });
     });
   }
 
@@ -75,6 +85,7 @@ export class OnnxVelocityModel implements VelocityModel {
 
   async velocity(requests: readonly VelocityRequest[], sigma: number, _timestep: number, out: readonly Float32Array[]): Promise<void> {
     if (this.closed) throw new UsageError('the ONNX model was disposed');
+    if (this.failure !== undefined) throw this.failure;
     const b = requests.length;
     const n = this.size;
     const x = new Float32Array(b * n);
@@ -116,14 +127,13 @@ export class OnnxVelocityModel implements VelocityModel {
     this.closed = true;
     // Let the worker release its session and exit on its own: terminating it while onnxruntime is releasing
     // the session in native code can kill the whole process with a signal. terminate() only as a fallback.
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     const close: WorkerRequest = { kind: 'close' };
     this.worker.postMessage(close);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), DISPOSE_TIMEOUT_MS);
     });
-    const outcome = await Promise.race([exited, timedOut]);
+    const outcome = await Promise.race([this.exited, timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') await this.worker.terminate();
   }
