@@ -9,7 +9,7 @@ import { makeWorld } from '../src/world/config.js';
 import { corruptClip } from '../src/world/corrupt.js';
 import { SCENARIOS, simulateClip } from '../src/world/scenarios.js';
 import { clipMetrics } from '../src/eval/clip.js';
-import { DEFAULT_TRACK_PALETTE, Tracker } from '../src/eval/track.js';
+import { Tracker, clipView } from '../src/eval/track.js';
 import { exportDataset, generateTrueClips, clipInfoFromTruth, loadDataset } from '../src/world/dataset.js';
 import { evaluateBatch, evaluateReference, evaluateVideos, DEFAULT_REFERENCE_SEED } from '../src/eval/evaluate.js';
 import { setMetrics } from '../src/eval/metrics/set.js';
@@ -73,14 +73,14 @@ function jitterSensitivity(): void {
   console.log(`true clips with centroid jitter, ${perScenario} clips per scenario (seeds 0..${perScenario - 1})`);
   console.log(`scenario        ${levels.map((l) => `σ=${l.toFixed(2)} px`.padStart(30)).join('')}`);
   console.log(`                ${levels.map(() => 'valid match grav  resid'.padStart(30)).join('')}`);
-  const tracker = new Tracker(world.frames, world.height, world.width, { colours: DEFAULT_TRACK_PALETTE.colours, background: world.background });
+  const tracker = Tracker.forWorld(world);
   for (const sc of SCENARIOS) {
     const cells = levels.map((sd) => {
       let valid = 0, match = 0, gravity = 0, resid = 0;
       for (let seed = 0; seed < perScenario; seed++) {
         const truth = simulateClip(sc, seed, world);
         const video = corruptClip(truth, 'jitter', { jitter: sd, seed: 1000 + seed });
-        const m = clipMetrics({ data: video, offset: 0, frames: world.frames, height: world.height, width: world.width }, clipInfoFromTruth(truth), world, tracker).metrics;
+        const m = clipMetrics(clipView(video, world), clipInfoFromTruth(truth), world, tracker).metrics;
         valid += Number(m.valid);
         match += Number(m.scenarioMatch);
         gravity += Number(m.scenarioDetail.gravity);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipMetrics } from '../eval/clip.js';
 import { metricsFromTrack } from '../eval/clip.js';
-import { Tracker, DEFAULT_TRACK_PALETTE } from '../eval/track.js';
+import { Tracker, clipView } from '../eval/track.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { floatToUint8 } from '../io/gif.js';
 import type { ShippedModel } from '../models/shipped.js';
@@ -201,12 +201,12 @@ export class ClipJudge {
   private readonly palette = PALETTE.map((c) => c.rgb);
 
   constructor(private readonly world: WorldConfig) {
-    this.tracker = new Tracker(world.frames, world.height, world.width, { colours: DEFAULT_TRACK_PALETTE.colours, background: world.background });
+    this.tracker = Tracker.forWorld(world);
   }
 
   judge(video: Uint8Array, condition: TaskCondition): Pick<ClipRecord, 'metrics' | 'features' | 'perFrame' | 'bg'> {
     const w = this.world;
-    const track = this.tracker.track({ data: video, offset: 0, frames: w.frames, height: w.height, width: w.width });
+    const track = this.tracker.track(clipView(video, w));
     const perFrame = perFrameScore(track, condition.scenario, w, this.palette);
     const bg = meanBackground(track);
     const ev = metricsFromTrack(track, condition.info, w);

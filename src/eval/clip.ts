@@ -2,7 +2,7 @@
 import { PALETTE, physics, type WorldConfig } from '../world/config.js';
 import { getScenario, type Scenario } from '../world/scenarios.js';
 import type { ClipInfo } from '../world/dataset.js';
-import { Tracker, DEFAULT_TRACK_PALETTE, isPresent, type Track, type VideoView } from './track.js';
+import { Tracker, isPresent, type Track, type VideoView } from './track.js';
 import { validity, type InvalidReason } from './metrics/validity.js';
 import { fitLaw, type LawFit } from './metrics/law.js';
 import { scenarioMatch } from './metrics/scenario.js';
@@ -174,6 +174,6 @@ export function metricsFromTrack(track: Track, info: ClipInfo, world: WorldConfi
  * clips of the same shape.
  */
 export function clipMetrics(video: VideoView, info: ClipInfo, world: WorldConfig, tracker?: Tracker): ClipEvaluation {
-  const tr = tracker ?? new Tracker(video.frames, video.height, video.width, { colours: DEFAULT_TRACK_PALETTE.colours, background: world.background });
+  const tr = tracker ?? Tracker.forWorld(world);
   return metricsFromTrack(tr.track(video), info, world);
 }

@@ -8,7 +8,7 @@ import type { WorldConfig } from '../world/config.js';
 import { clipInfoFromTruth, generateTrueClips, loadDataset, type ClipInfo, type Dataset, type VideoBatch } from '../world/dataset.js';
 import { getScenario } from '../world/scenarios.js';
 import { hashSeed } from '../world/rng.js';
-import { Tracker, DEFAULT_TRACK_PALETTE } from './track.js';
+import { Tracker, clipView } from './track.js';
 import { metricsFromTrack, type ClipEvaluation } from './clip.js';
 import { setMetrics, type SetMetrics } from './metrics/set.js';
 import { buildReport, type EvalReport } from './report.js';
@@ -39,10 +39,10 @@ export function evaluateBatch(videos: VideoBatch, clips: readonly ClipInfo[], wo
   const per = 3 * videos.frames * videos.height * videos.width;
   if (videos.data.length !== videos.count * per) throw new UsageError(`video data holds ${videos.data.length} values, ${videos.count} clips need ${videos.count * per}`);
   for (const c of clips) getScenario(c.scenario);
-  const tracker = new Tracker(videos.frames, videos.height, videos.width, { colours: DEFAULT_TRACK_PALETTE.colours, background: world.background });
+  const tracker = Tracker.forWorld(world);
   const out: ClipEvaluation[] = [];
   for (let i = 0; i < videos.count; i++) {
-    const track = tracker.track({ data: videos.data, offset: i * per, frames: videos.frames, height: videos.height, width: videos.width });
+    const track = tracker.track(clipView(videos.data, videos, i));
     out.push(metricsFromTrack(track, clips[i], world));
   }
   return out;

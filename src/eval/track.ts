@@ -17,6 +17,16 @@ export interface VideoView {
   width: number;
 }
 
+/** The view of clip `index` of a batch of same-sized clips (index 0: a buffer that holds one clip). */
+export function clipView(
+  data: Uint8Array | Float32Array,
+  size: { readonly frames: number; readonly height: number; readonly width: number },
+  index = 0,
+): VideoView {
+  const { frames, height, width } = size;
+  return { data, offset: index * 3 * frames * height * width, frames, height, width };
+}
+
 export interface TrackPalette {
   colours: readonly Rgb[];
   background: Rgb;
@@ -128,6 +138,11 @@ export class Tracker {
   private readonly A: Float64Array;
   private readonly nominalA: Float64Array;
   private readonly alphaAll: Float32Array;
+
+  /** A tracker for clips of this world: its size, the ball palette and the world's background colour. */
+  static forWorld(world: { readonly frames: number; readonly height: number; readonly width: number; readonly background: Rgb }): Tracker {
+    return new Tracker(world.frames, world.height, world.width, { colours: DEFAULT_TRACK_PALETTE.colours, background: world.background });
+  }
 
   constructor(frames: number, height: number, width: number, palette: TrackPalette = DEFAULT_TRACK_PALETTE) {
     if (palette.colours.length < 1 || palette.colours.length > 3) throw new Error('the tracker supports 1 to 3 palette colours');

@@ -9,7 +9,7 @@ import { decodeRecord, encodeRecord, makeJob, type JobRecord } from '../../src/b
 import { figureSvg } from '../../src/bench/svg.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../../src/pipeline/config.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
-import { Tracker } from '../../src/eval/track.js';
+import { Tracker, clipView } from '../../src/eval/track.js';
 import { makeWorld, PALETTE } from '../../src/world/config.js';
 import { renderClip } from '../../src/world/render.js';
 import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
@@ -90,7 +90,7 @@ test('the per-frame verifier passes true clips, fails damaged frames, and is bli
   const palette = PALETTE.map((c) => c.rgb);
   const truth = simulateClip('two-collide', 3, world);
   const video = renderClip(truth);
-  const score = (v: Uint8Array): number => perFrameScore(tracker.track({ data: v, offset: 0, frames: world.frames, height: world.height, width: world.width }), 'two-collide', world, palette);
+  const score = (v: Uint8Array): number => perFrameScore(tracker.track(clipView(v, world)), 'two-collide', world, palette);
   assert.equal(score(video), 1);
   // Frames shuffled: the balls teleport, yet every frame on its own looks right.
   const F = world.frames;
