@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,18 +67,38 @@ def architecture(args, F, h, w):
             "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
 
 
-def recorded_commands(run):
+def dataset_commands(args):
+    """The world exports that made the training data, one per --data directory. Directories are named
+    world-<clips>-s<seed> (device_train.sh) or train96k (96,000 clips, seed 1234)."""
+    dirs = args.get("data") or [os.path.join("training", "data", "train96k")]
+    out = []
+    for d in [dirs] if isinstance(dirs, str) else dirs:
+        name = os.path.basename(os.path.normpath(d))
+        m = re.fullmatch(r"world-(\d+)-s(\d+)", name)
+        clips, seed = (int(m.group(1)), int(m.group(2))) if m else (96000, 1234) if name == "train96k" else (None, None)
+        if clips is None:
+            out.append(f"(dataset {d}: not a world-<clips>-s<seed> directory; see training/README.md)")
+        else:
+            out.append(f"node dist/src/cli/main.js world export --clips {clips} --seed {seed} --out training/data/{name}")
+    return out
+
+
+def recorded_commands(run, st):
     """The invocations that led to this run (those of the weights it started from, then its own train.py starts), as
-    train.py recorded them in commands.txt."""
+    train.py recorded them in commands.txt; for a weights file (--run FILE), the commands stored in it."""
+    if os.path.isfile(run):
+        return list(st.get("commands", []))
     p = os.path.join(run, "commands.txt")
     return [line.strip() for line in open(p) if line.strip()] if os.path.exists(p) else []
 
 
-def train_commands(run):
-    lines = recorded_commands(run)
+def train_commands(run, st):
+    lines = recorded_commands(run, st)
     if not lines:
         return ["(training commands not recorded: see training/README.md)"]
-    return ["env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + line for line in lines]
+    # lines with --device cuda ran on a GPU machine (training/device_train.sh), with that machine's python3
+    return [("(GPU machine, training/device_train.sh) python3 " if "--device cuda" in line else
+             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ") + line for line in lines]
 
 
 def main():
@@ -180,11 +201,11 @@ def main():
         "givenFrames": "0, 1 or 2 first frames trained (probabilities %s)" % args["p_given"],
         "architecture": architecture(args, F, h, w),
         "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
-                     "dataset": "node dist/src/cli/main.js world export --clips %d --seed 1234" % st["data_clips"],
+                     "dataset": "; ".join(dataset_commands(args)),
                      "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
                      "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(0,1) (no shift)" % (100 * args["p_uniform"]),
                      "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
-                     "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z"},
+                     "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None},
         "parameters": sum(p.numel() for p in model.parameters()),
         "onnxBytes": len(blob),
         "opset": a.opset,
@@ -192,9 +213,9 @@ def main():
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         "reproduce": [
-            "node dist/src/cli/main.js world export --clips 96000 --seed 1234 --out training/data/train96k",
+            *dataset_commands(args),
             "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics/vae.json",
-            *train_commands(a.run),
+            *train_commands(a.run, st),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ],
     }
@@ -204,7 +225,7 @@ def main():
     os.replace(tmp, os.path.join(a.out, "card.json"))
     if a.weights_out:
         os.makedirs(os.path.dirname(os.path.abspath(a.weights_out)), exist_ok=True)
-        save_weights(a.weights_out, st, recorded_commands(a.run) + [" ".join(sys.argv)])
+        save_weights(a.weights_out, st, recorded_commands(a.run, st) + [" ".join(sys.argv)])
     print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check}, indent=1))
 
 

@@ -55,27 +55,29 @@ def load_latents(data_dir, vae_path, limit=None):
 
 def sample_sigma(n, gen, p_uniform):
     """sigma ~ mixture: with prob p_uniform U(0,1), else logit-normal(0, 1) = sigmoid(N(0,1)). No shift."""
-    s = torch.sigmoid(torch.randn(n, generator=gen))
-    u = torch.rand(n, generator=gen)
-    pick = torch.rand(n, generator=gen) < p_uniform
+    dev = gen.device
+    s = torch.sigmoid(torch.randn(n, generator=gen, device=dev))
+    u = torch.rand(n, generator=gen, device=dev)
+    pick = torch.rand(n, generator=gen, device=dev) < p_uniform
     return torch.where(pick, u, s).clamp(1e-4, 1.0)
 
 
 def make_batch(z, y, idx, gen, args):
     x0 = z[idx].float()
     B, C, F = x0.shape[:3]
+    dev = x0.device  # the generator's device too (z, y and gen live on the training device)
     sigma = sample_sigma(B, gen, args.p_uniform)
-    eps = torch.randn(x0.shape, generator=gen)
+    eps = torch.randn(x0.shape, generator=gen, device=dev)
     xs = (1 - sigma.view(B, 1, 1, 1, 1)) * x0 + sigma.view(B, 1, 1, 1, 1) * eps
     # given first frames: 0 / 1 / 2 with probabilities p_given
-    r = torch.rand(B, generator=gen)
+    r = torch.rand(B, generator=gen, device=dev)
     p0, p1, _ = args.p_given
     k = torch.where(r < p0, 0, torch.where(r < p0 + p1, 1, 2))
-    fmask = (torch.arange(F)[None, :] < k[:, None]).float()  # B F
+    fmask = (torch.arange(F, device=dev)[None, :] < k[:, None]).float()  # B F
     gmask = fmask.view(B, 1, F, 1, 1).expand(B, 1, F, x0.shape[3], x0.shape[4]).contiguous()
     given = x0 * gmask
     sc = y[idx].clone()
-    drop = torch.rand(B, generator=gen) < args.p_null
+    drop = torch.rand(B, generator=gen, device=dev) < args.p_null
     sc[drop] = NULL_SCENARIO
     target = eps - x0
     return xs, sigma, sc, given, gmask, target
@@ -161,6 +163,16 @@ def cpu_has_native_bf16():
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def pick_device(spec):
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    if spec == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no GPU (torch.cuda.is_available() is False)")
+    if spec not in ("cpu", "cuda"):
+        raise SystemExit(f"--device must be cpu, cuda or auto, not '{spec}'")
+    return torch.device(spec)
+
+
 def save_ckpt(path, state):
     tmp = path + ".tmp"
     torch.save(state, tmp)
@@ -170,7 +182,8 @@ def save_ckpt(path, state):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
-    ap.add_argument("--data", default=os.path.join(HERE, "data", "train96k"))
+    ap.add_argument("--data", nargs="+", default=[os.path.join(HERE, "data", "train96k")],
+                    help="dataset directories (selfrefine world export); several are concatenated")
     ap.add_argument("--vae", default=os.path.join(os.path.dirname(HERE), "models", "physics", "vae.json"))
     ap.add_argument("--limit", type=int, default=None, help="use only the first N clips")
     ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
@@ -205,10 +218,23 @@ def main():
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", default="auto",
-                    help="torch threads: a number, or 'auto' (2, switching to 1 while other processes hold a core)")
+                    help="torch threads: a number, or 'auto' (on the CPU 2, switching to 1 while other processes hold "
+                         "a core; with a GPU 8)")
+    ap.add_argument("--device", default="auto", help="cpu, cuda, or auto (cuda where torch sees a GPU)")
+    ap.add_argument("--weights-out", default=None,
+                    help="also write compact float16 EMA weights (as export_onnx.py --weights-out) at every checkpoint: "
+                         "what a run on a borrowed GPU machine brings back (its ckpt.pt, with the optimiser, is too big)")
     args = ap.parse_args()
+    device = pick_device(args.device)
+    args.device = device.type
     if args.bf16 is None:
-        args.bf16 = int(cpu_has_native_bf16())
+        args.bf16 = 1 if device.type == "cuda" else int(cpu_has_native_bf16())
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        if args.threads == "auto":
+            args.threads = str(min(8, os.cpu_count() or 1))
 
     threads = ThreadChooser(args.threads)
     check_scenarios_against_source()
@@ -226,9 +252,13 @@ def main():
         f.write("".join(line + "\n" for line in lineage) + " ".join(sys.argv) + "\n")
     t_start = time.time()
 
-    z, y = load_latents(args.data, args.vae, args.limit)
+    parts = [load_latents(d, args.vae, args.limit) for d in args.data]
+    z = torch.cat([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+    y = torch.cat([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+    del parts
+    z, y = z.to(device), y.to(device)
     N, C, F, h, w = z.shape
-    print(f"data {args.data}: {N} clips, latent {tuple(z.shape[1:])}, loaded in {time.time() - t_start:.0f}s", flush=True)
+    print(f"data {' '.join(args.data)}: {N} clips, latent {tuple(z.shape[1:])}, loaded in {time.time() - t_start:.0f}s", flush=True)
 
     state = torch.load(ckpt_path, map_location="cpu") if resuming else None
     source = state if state is not None else init
@@ -237,20 +267,24 @@ def main():
             setattr(args, k, source["args"].get(k, "dit" if k == "arch" else None))
     if args.heads is None:
         args.heads = 4 if args.arch == "unet" else 3
-    model = build_model(vars(args), (C, F, h, w))
+    model = build_model(vars(args), (C, F, h, w)).to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
     decay, no_decay = [], []
     for n_, p in model.named_parameters():
         (no_decay if p.ndim < 2 or "pos_" in n_ or "y_emb" in n_ else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.99), eps=1e-8)
-    gen = torch.Generator().manual_seed(args.seed)
+    gen = torch.Generator(device=device).manual_seed(args.seed)
     step, clips_seen, loss_ema = 0, 0, None
     if state is not None:
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        gen.set_state(state["gen"])
+        try:
+            gen.set_state(state["gen"])
+        except RuntimeError:  # a CPU generator's state on a GPU run, or the reverse: a fresh stream from here on
+            gen.manual_seed(args.seed + state["step"])
+            print(f"generator state of {ckpt_path} is for another device: reseeded", flush=True)
         step, clips_seen, loss_ema = state["step"], state["clips_seen"], state.get("loss_ema")
         print(f"resumed {ckpt_path} at step {step} ({clips_seen} clips seen)", flush=True)
     elif os.path.exists(ckpt_path):
@@ -276,25 +310,32 @@ def main():
     def checkpoint():
         save_ckpt(ckpt_path, {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                               "gen": gen.get_state(), "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
-                              "args": vars(args), "params": nparams, "data": os.path.abspath(args.data),
+                              "args": vars(args), "params": nparams, "data": [os.path.abspath(d) for d in args.data],
                               "data_clips": N, "latent": [C, F, h, w], "vae_sha256": file_sha(args.vae),
                               "time": time.time()})
         print(f"checkpoint step {step} -> {ckpt_path}", flush=True)
+        if args.weights_out:
+            from common import save_weights  # noqa: E402
+            cmds = [line.strip() for line in open(commands_path) if line.strip()]
+            save_weights(args.weights_out, {"ema": ema.state_dict(), "args": vars(args), "latent": [C, F, h, w],
+                                            "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
+                                            "data_clips": N, "vae_sha256": file_sha(args.vae), "time": time.time()}, cmds)
 
     warm_from = step if init is not None else 0  # a fresh optimiser warms up again
     deadline = t_start + args.minutes * 60
     last_ckpt = time.time()
     t_log, steps_log = time.time(), 0
-    perm, pos = torch.randperm(N, generator=gen), 0
+    perm, pos = torch.randperm(N, generator=gen, device=device), 0
     sw = parse_scenario_weights(args.scenario_weights)
-    clip_w = sw[y] if sw is not None else None
+    clip_w = sw.to(device)[y] if sw is not None else None
+    ema_params, model_params = list(ema.parameters()), list(model.parameters())
     model.train()
     while time.time() < deadline and (args.max_steps is None or step < args.max_steps):
         if clip_w is not None:
             idx = torch.multinomial(clip_w, args.batch, replacement=True, generator=gen)
         else:
             if pos + args.batch > N:
-                perm, pos = torch.randperm(N, generator=gen), 0
+                perm, pos = torch.randperm(N, generator=gen, device=device), 0
             idx = perm[pos : pos + args.batch]
             pos += args.batch
         xs, sigma, sc, given, gmask, target = make_batch(z, y, idx, gen, args)
@@ -304,7 +345,7 @@ def main():
             lr *= args.lr_final + (1 - args.lr_final) * min(1.0, max(0.0, left))
         for g in opt.param_groups:
             g["lr"] = lr
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(args.bf16)):
             pred = model(xs, sigma, sc, given, gmask)
         loss = (pred.float() - target).pow(2).mean()
         opt.zero_grad(set_to_none=True)
@@ -313,8 +354,8 @@ def main():
         opt.step()
         d = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+            torch._foreach_mul_(ema_params, d)
+            torch._foreach_add_(ema_params, model_params, alpha=1 - d)
         step += 1
         threads.step_done()
         clips_seen += args.batch
