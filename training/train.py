@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 from data import NULL_SCENARIO, NUM_SCENARIOS, SCENARIO_ID, check_scenarios_against_source, load_dataset  # noqa: E402
 from latent import LinearVAE  # noqa: E402
 from model import count_params  # noqa: E402
-from common import build_model  # noqa: E402
+from common import build_model, load_weights, save_weights  # noqa: E402
 
 
 def file_sha(path):
@@ -244,7 +244,6 @@ def main():
     resuming = args.resume and os.path.exists(ckpt_path)
     init = None
     if args.init_from and not resuming:
-        from common import load_weights  # noqa: E402
         init = load_weights(args.init_from)
     # a run started from committed weights inherits the commands that made them, so the card reproduces both
     lineage = init.get("commands", []) if init is not None and not os.path.exists(commands_path) else []
@@ -307,19 +306,18 @@ def main():
     if new_log:
         logw.writerow(["step", "wall_s", "loss", "loss_ema", "lr", "clips_seen", "sec_per_step"])
 
+    vae_sha = file_sha(args.vae)
+    recorded = [line.strip() for line in open(commands_path) if line.strip()]  # what --weights-out files carry
+
     def checkpoint():
-        save_ckpt(ckpt_path, {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                              "gen": gen.get_state(), "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
-                              "args": vars(args), "params": nparams, "data": [os.path.abspath(d) for d in args.data],
-                              "data_clips": N, "latent": [C, F, h, w], "vae_sha256": file_sha(args.vae),
-                              "time": time.time()})
+        state = {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                 "gen": gen.get_state(), "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
+                 "args": vars(args), "params": nparams, "data": [os.path.abspath(d) for d in args.data],
+                 "data_clips": N, "latent": [C, F, h, w], "vae_sha256": vae_sha, "time": time.time()}
+        save_ckpt(ckpt_path, state)
         print(f"checkpoint step {step} -> {ckpt_path}", flush=True)
         if args.weights_out:
-            from common import save_weights  # noqa: E402
-            cmds = [line.strip() for line in open(commands_path) if line.strip()]
-            save_weights(args.weights_out, {"ema": ema.state_dict(), "args": vars(args), "latent": [C, F, h, w],
-                                            "step": step, "clips_seen": clips_seen, "loss_ema": loss_ema,
-                                            "data_clips": N, "vae_sha256": file_sha(args.vae), "time": time.time()}, cmds)
+            save_weights(args.weights_out, state, recorded)
 
     warm_from = step if init is not None else 0  # a fresh optimiser warms up again
     deadline = t_start + args.minutes * 60
