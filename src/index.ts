@@ -13,11 +13,11 @@ export {
   type SigmaGrid,
   type TimestepConvention,
 } from './core/schedules.js';
-export { createSolver, applyStep, SOLVERS, type SolverName, type SolverRun, type StepCoefficients } from './core/solvers.js';
+export { createSolver, applyStep, heunCorrect, solverNfe, SOLVERS, type SolverName, type SolverRun, type StepCoefficients } from './core/solvers.js';
 export { guidedVelocity, type GuidedVelocity, type GuidanceOptions, type StepInfo, type CfgForm, type Expert, type ExpertPair } from './core/guidance.js';
 export { parsePlan, windowPlan, formatPlan, planExtraNfe, checkPlan, EMPTY_PLAN, type RefinePlan } from './core/plan.js';
 export { OFFICIAL_EARLY_EXIT, type RefineOptions } from './core/refine.js';
-export { sample, sampleEuler, sampleUniPC, sampleDpmpp2m, type SampleOptions, type SampleResult, type StepObserver, type StepReport } from './core/sample.js';
+export { sample, sampleEuler, sampleHeun, sampleUniPC, sampleDpmpp2m, type SampleOptions, type SampleResult, type StepObserver, type StepReport } from './core/sample.js';
 export {
   sampleWithRestart,
   sampleFreeInit,

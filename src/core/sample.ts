@@ -21,8 +21,8 @@ import {
   UncertainRuns,
   type RefineOptions,
 } from './refine.js';
-import { gridSteps, type SigmaGrid } from './schedules.js';
-import { applyStep, createSolver, type SolverName, type SolverOptions } from './solvers.js';
+import { gridSteps, timestepOf, type SigmaGrid } from './schedules.js';
+import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
 /** What a step observer sees. Buffers are only valid during the callback: copy what you keep. */
@@ -177,6 +177,12 @@ export async function sample(
       innerTotal += inner;
       nfeSaved += K - inner;
     }
+    const sigmaNext = grid.sigmas[i + 1];
+    if (solver.secondStage && sigmaNext > 0) {
+      // v is free once the step is built: it takes the velocity at the step's (fused) end point.
+      nfe += await model.evaluate(next, { step: i + offset, sigma: sigmaNext, timestep: timestepOf(sigmaNext, grid.convention) }, v);
+      heunCorrect(next, x0, v, sigma, sigmaNext);
+    }
     solver.commit(i, state, x0);
     const t = cur;
     cur = next;
@@ -186,7 +192,7 @@ export async function sample(
         step: i + offset,
         totalSteps,
         sigma,
-        sigmaNext: grid.sigmas[i + 1],
+        sigmaNext,
         timestep: info.timestep,
         nfe,
         x: cur,
@@ -203,6 +209,11 @@ export async function sample(
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */
 export function sampleEuler(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
   return sample('euler', model, x, grid, options);
+}
+
+/** Heun sampling (k-diffusion's sample_heun: two evaluations per step, Euler into σ = 0). */
+export function sampleHeun(model: GuidedVelocity, x: Float32Array, grid: SigmaGrid, options?: SampleOptions): Promise<SampleResult> {
+  return sample('heun', model, x, grid, options);
 }
 
 /** UniPC (bh2, order 2) sampling, as Wan's FlowUniPCMultistepScheduler. */

@@ -6,15 +6,17 @@
 //   state = prepare(i, x, x0)     the point the step starts from (UniPC: corrector applied)
 //   co = coefficients(i)          the step σ_i → σ_{i+1} as a linear map (see StepCoefficients)
 //   commit(i, state, x0)          record the step in the history
+// Heun adds one evaluation at the end of the step (`secondStage`, see heunCorrect); the sampler
+// runs it after refinement has fused the step, so P&P refines Heun's Euler predictor.
 // Every solver's step is linear in (state, x0, v, one history buffer), so refinement can
 // apply the same step to any (state, x0, v) triple, and only where the mask needs it.
-import type { SigmaGrid } from './schedules.js';
+import { gridSteps, type SigmaGrid } from './schedules.js';
 
-export const SOLVERS = ['euler', 'unipc', 'dpmpp-2m'] as const;
+export const SOLVERS = ['euler', 'heun', 'unipc', 'dpmpp-2m'] as const;
 export type SolverName = (typeof SOLVERS)[number];
 
 /** How tables and progress lines name each solver. */
-export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { euler: 'Euler', unipc: 'UniPC', 'dpmpp-2m': 'DPM++(2M)' };
+export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { euler: 'Euler', heun: 'Heun', unipc: 'UniPC', 'dpmpp-2m': 'DPM++(2M)' };
 
 /** next = a·state + b·x0 + c·v + d·extra (terms with a zero coefficient are skipped). */
 export interface StepCoefficients {
@@ -29,6 +31,8 @@ export interface SolverRun {
   readonly name: SolverName;
   /** Whether `commit` records the step's state, so refinement must fuse the state as well as x0. */
   readonly historyUsesState: boolean;
+  /** Heun: a second evaluation at the step's end point (where σ' > 0), averaged with the first (heunCorrect). */
+  readonly secondStage: boolean;
   prepare(i: number, x: Float32Array, x0: Float32Array): Float32Array;
   coefficients(i: number): StepCoefficients;
   commit(i: number, state: Float32Array, x0: Float32Array): void;
@@ -43,6 +47,8 @@ export function createSolver(name: SolverName, grid: SigmaGrid, size: number, op
   switch (name) {
     case 'euler':
       return eulerSolver(grid);
+    case 'heun':
+      return { ...eulerSolver(grid), name: 'heun', secondStage: true };
     case 'unipc':
       return uniPcSolver('unipc', grid, size, options.corrector ?? true);
     case 'dpmpp-2m':
@@ -74,12 +80,31 @@ export function applyStep(
   }
 }
 
+/** Evaluations a solver spends on a grid without refinement: one per step, plus Heun's second stage wherever σ' > 0. */
+export function solverNfe(name: SolverName, grid: SigmaGrid): number {
+  const steps = gridSteps(grid);
+  return name === 'heun' ? steps + (grid.sigmas[steps] > 0 ? steps : steps - 1) : steps;
+}
+
+/**
+ * Heun's correction (k-diffusion's sample_heun, in σ): `next` holds the Euler step x + (σ' − σ)·v and `x0` its
+ * clean prediction; with v' the velocity at (next, σ'), the step becomes x + (σ' − σ)·(v + v')/2. The first-stage v
+ * is recovered as (next − x0)/σ' (both come from the same x and v: next − x0 = σ'·v), which also holds per position
+ * after P&P has fused next and x0 from different inner iterations. Requires σ' > 0.
+ */
+export function heunCorrect(next: Float32Array, x0: Float32Array, vEnd: Float32Array, sigma: number, sigmaNext: number): void {
+  const half = 0.5 * (sigmaNext - sigma);
+  const inv = 1 / sigmaNext;
+  for (let j = 0; j < next.length; j++) next[j] += half * (vEnd[j] - (next[j] - x0[j]) * inv);
+}
+
 /** Euler: x' = x + (σ' − σ)·v. Stateless. */
 function eulerSolver(grid: SigmaGrid): SolverRun {
   const { sigmas } = grid;
   return {
     name: 'euler',
     historyUsesState: false,
+    secondStage: false,
     prepare: (_i, x) => x,
     coefficients: (i) => ({ a: 1, b: 0, c: sigmas[i + 1] - sigmas[i], d: 0, extra: null }),
     commit() {},
@@ -113,6 +138,7 @@ function uniPcSolver(name: 'unipc' | 'dpmpp-2m', grid: SigmaGrid, size: number, 
     name,
     // Only the corrector reads the recorded state (x^c_{i−1}).
     historyUsesState: useCorrector,
+    secondStage: false,
     prepare(i, x, x0) {
       if (!useCorrector || committed === 0 || i === 0) return x;
       const sPrev = sigmas[i - 1];

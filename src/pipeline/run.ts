@@ -6,6 +6,7 @@ import type { RefineOptions } from '../core/refine.js';
 import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
 import { renoiseGrid, type SigmaGrid } from '../core/schedules.js';
+import { solverNfe } from '../core/solvers.js';
 import type { Condition, VelocityModel } from '../models/contract.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 
@@ -84,10 +85,9 @@ export async function runSampler(config: SamplerConfig, inputs: RunInputs): Prom
 /** The NFE a configuration spends when no inner loop exits early (an upper bound for progress bars). */
 export function plannedNfe(config: SamplerConfig): number {
   const grid = buildGrid(config.steps, config.grid);
-  const steps = grid.sigmas.length - 1;
-  let nfe = steps;
+  let nfe = solverNfe(config.solver, grid);
   if (config.refine.mode !== 'none' && config.freeInit === undefined) nfe += planExtraNfe(parsePlan(config.refine.plan));
   if (config.restart !== undefined) nfe += config.restart.steps * config.restart.repeats;
-  if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * (renoiseGrid(grid, config.freeInit.sigmaRenoise, config.freeInit.steps).sigmas.length - 1);
+  if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * solverNfe(config.solver, renoiseGrid(grid, config.freeInit.sigmaRenoise, config.freeInit.steps));
   return nfe;
 }

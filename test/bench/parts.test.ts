@@ -55,6 +55,7 @@ test('the tuning sweep changes one setting at a time from the default sampler', 
   for (const m of ms.slice(1)) assert.equal(differences(m.config).length, 1, `${m.id} changes ${differences(m.config).join(', ')}`);
   const by = (id: string) => ms.find((m) => m.id === id)!;
   assert.equal(by('steps-10').config.steps, 10);
+  assert.equal(methodPlannedNfe(by('solver-heun')), 2 * plain.steps - 1, 'Heun: two evaluations per step, one into σ = 0');
   assert.deepEqual(by('shift-8').config.grid, { kind: 'flow', shift: 8 });
   assert.equal(by('cfg-1').config.guidance.scale, 1);
   assert.deepEqual(by('pnp-1-6x3-tau0.25').config.refine, { mode: 'pnp', plan: '1-6:3', tau: 0.25, earlyExit: true });

@@ -7,7 +7,7 @@ import { guidedVelocity, type GuidedVelocity } from '../../src/core/guidance.js'
 import { EMPTY_PLAN, parsePlan, planExtraNfe, windowPlan } from '../../src/core/plan.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { UNCONDITIONAL } from '../../src/models/contract.js';
-import { mixtureModel, noiseLatent } from '../helpers/mixture.js';
+import { mixtureModel, noiseLatent, relativeError } from '../helpers/mixture.js';
 import { SOLVERS } from '../../src/core/solvers.js';
 
 const model = mixtureModel([4, 2, 4, 4], 3, 3);
@@ -56,8 +56,11 @@ for (const solver of SOLVERS) {
   });
 }
 
-/** Mask-free P&P written directly from SPEC §2 (Euler), float32 storage like the sampler. */
-async function maskFreeReference(model: GuidedVelocity, init: Float32Array, sigmas: Float64Array, K: ReadonlyMap<number, number>, seed: number): Promise<Float32Array> {
+/**
+ * Mask-free P&P written directly from SPEC §2 (Euler), float32 storage like the sampler. With `heun`, each step then
+ * takes Heun's second stage from the point and velocity of the candidate it kept: x_k + (σ' − σ)·(v_k + v')/2.
+ */
+async function maskFreeReference(model: GuidedVelocity, init: Float32Array, sigmas: Float64Array, K: ReadonlyMap<number, number>, seed: number, heun = false): Promise<Float32Array> {
   const rng = new NormalRng(seed);
   const n = init.length;
   let x = Float32Array.from(init);
@@ -70,12 +73,20 @@ async function maskFreeReference(model: GuidedVelocity, init: Float32Array, sigm
     await model.evaluate(x, info, v);
     let x0 = x.map((xi, j) => xi - s * v[j]);
     let next = x.map((xi, j) => xi + dt * v[j]);
+    let start = x;
     for (let k = 0; k < (K.get(i) ?? 0); k++) {
       rng.fill(eps);
       const xk = x0.map((x0j, j) => (1 - s) * x0j + s * eps[j]);
       await model.evaluate(xk, info, v);
       x0 = xk.map((xj, j) => xj - s * v[j]);
       next = xk.map((xj, j) => xj + dt * v[j]);
+      start = xk;
+    }
+    const sn = sigmas[i + 1];
+    if (heun && sn > 0) {
+      const vStart = Float32Array.from(v);
+      await model.evaluate(next, { step: i, sigma: sn, timestep: Math.trunc(sn * 1000) }, v);
+      next = start.map((xj, j) => xj + 0.5 * dt * (vStart[j] + v[j]));
     }
     x = next;
   }
@@ -88,6 +99,18 @@ test('τ = 0 equals mask-free P&P (independent Euler implementation)', async () 
   const ref = await maskFreeReference(guided, init, grid.sigmas, plan, 8);
   assert.ok(sameBits(ours.x, ref), 'τ = 0 must be mask-free P&P');
   assert.equal(ours.nfe, 20 + planExtraNfe(plan), 'with the mask off nothing becomes certain, so no early exit');
+});
+
+test('Heun with τ = 0 equals mask-free P&P on the Euler stage, then the correction at the fused point', async (t) => {
+  const init = noiseLatent(SIZE, 6);
+  const ours = await sample('heun', guided, init, grid, { refine: { plan, tau: 0, noise: new NormalRng(8) } });
+  const ref = await maskFreeReference(guided, init, grid.sigmas, plan, 8, true);
+  const err = relativeError(ours.x, ref);
+  t.diagnostic(`relative error ${err.toExponential(2)}`);
+  assert.ok(err <= 1e-5, `relative error ${err}`);
+  const euler = await maskFreeReference(guided, init, grid.sigmas, plan, 8);
+  assert.ok(relativeError(ours.x, euler) > 100 * Math.max(err, 1e-7), 'the second stage must change the result');
+  assert.equal(ours.nfe, 20 + 19 + planExtraNfe(plan), 'one correction per step into σ > 0');
 });
 
 async function maskAfterStep(tau: number): Promise<{ certain: Uint8Array; fraction: number; inner: number }[]> {
