@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -67,12 +68,38 @@ def architecture(args, F, h, w):
             "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
 
 
-def dataset_commands(args):
-    """The world exports that made the training data, one per --data directory. Directories are named
+def run_data_dirs(args):
+    """This run's --data directories (train.py's default: train96k)."""
+    own = args.get("data") or [os.path.join("training", "data", "train96k")]
+    return [own] if isinstance(own, str) else list(own)
+
+
+def data_dirs(args, commands=()):
+    """Every --data directory the weights' lineage trained on (the recorded train.py commands first, then this run's),
+    in first-use order; train96k always, since the latent was fitted on it."""
+    dirs = [os.path.join("training", "data", "train96k")]
+    for line in commands:
+        toks = shlex.split(line)
+        if "--data" in toks:
+            i = toks.index("--data") + 1
+            while i < len(toks) and not toks[i].startswith("--"):
+                dirs.append(toks[i])
+                i += 1
+    dirs += run_data_dirs(args)
+    seen, out = set(), []
+    for d in dirs:
+        key = os.path.basename(os.path.normpath(d))
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def dataset_commands(dirs):
+    """The world exports that made the training data, one per directory. Directories are named
     world-<clips>-s<seed> (device_train.sh) or train96k (96,000 clips, seed 1234)."""
-    dirs = args.get("data") or [os.path.join("training", "data", "train96k")]
     out = []
-    for d in [dirs] if isinstance(dirs, str) else dirs:
+    for d in dirs:
         name = os.path.basename(os.path.normpath(d))
         m = re.fullmatch(r"world-(\d+)-s(\d+)", name)
         clips, seed = (int(m.group(1)), int(m.group(2))) if m else (96000, 1234) if name == "train96k" else (None, None)
@@ -201,7 +228,7 @@ def main():
         "givenFrames": "0, 1 or 2 first frames trained (probabilities %s)" % args["p_given"],
         "architecture": architecture(args, F, h, w),
         "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
-                     "dataset": "; ".join(dataset_commands(args)),
+                     "dataset": "; ".join(dataset_commands(run_data_dirs(args))),
                      "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
                      "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(0,1) (no shift)" % (100 * args["p_uniform"]),
                      "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
@@ -213,7 +240,7 @@ def main():
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         "reproduce": [
-            *dataset_commands(args),
+            *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
             "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics/vae.json",
             *train_commands(a.run, st),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),

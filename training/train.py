@@ -50,7 +50,21 @@ def load_latents(data_dir, vae_path, limit=None):
         os.replace(cache_y + ".tmp.npy", cache_y)
     if limit is not None:
         z, y = z[:limit], y[:limit]
-    return torch.from_numpy(np.array(z)), torch.from_numpy(np.array(y, dtype=np.int64))  # copy: all in RAM
+    return z, np.asarray(y, dtype=np.int64)  # z may be a memory map; the caller copies it into RAM
+
+
+def load_all_latents(data_dirs, vae_path, limit=None):
+    """Every dataset's latents in one tensor, filled in place: concatenating copies would need twice the RAM."""
+    parts = [load_latents(d, vae_path, limit) for d in data_dirs]
+    z = torch.empty((sum(p[0].shape[0] for p in parts),) + tuple(parts[0][0].shape[1:]), dtype=torch.float16)
+    start = 0
+    for zp, _ in parts:
+        for s in range(0, zp.shape[0], 8192):
+            chunk = np.asarray(zp[s : s + 8192])
+            z[start + s : start + s + chunk.shape[0]] = torch.from_numpy(chunk)
+        start += zp.shape[0]
+    y = torch.from_numpy(np.concatenate([p[1] for p in parts]))
+    return z, y
 
 
 def sample_sigma(n, gen, p_uniform):
@@ -251,10 +265,7 @@ def main():
         f.write("".join(line + "\n" for line in lineage) + " ".join(sys.argv) + "\n")
     t_start = time.time()
 
-    parts = [load_latents(d, args.vae, args.limit) for d in args.data]
-    z = torch.cat([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-    y = torch.cat([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-    del parts
+    z, y = load_all_latents(args.data, args.vae, args.limit)
     z, y = z.to(device), y.to(device)
     N, C, F, h, w = z.shape
     print(f"data {' '.join(args.data)}: {N} clips, latent {tuple(z.shape[1:])}, loaded in {time.time() - t_start:.0f}s", flush=True)

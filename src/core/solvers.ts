@@ -18,6 +18,9 @@ export type SolverName = (typeof SOLVERS)[number];
 /** How tables and progress lines name each solver. */
 export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { euler: 'Euler', heun: 'Heun', unipc: 'UniPC', 'dpmpp-2m': 'DPM++(2M)' };
 
+/** Which solvers evaluate the model a second time at each step's end point (createSolver and solverNfe both read it). */
+const SECOND_STAGE: Readonly<Record<SolverName, boolean>> = { euler: false, heun: true, unipc: false, 'dpmpp-2m': false };
+
 /** next = a·state + b·x0 + c·v + d·extra (terms with a zero coefficient are skipped). */
 export interface StepCoefficients {
   readonly a: number;
@@ -48,7 +51,7 @@ export function createSolver(name: SolverName, grid: SigmaGrid, size: number, op
     case 'euler':
       return eulerSolver(grid);
     case 'heun':
-      return { ...eulerSolver(grid), name: 'heun', secondStage: true };
+      return { ...eulerSolver(grid), name: 'heun', secondStage: SECOND_STAGE.heun };
     case 'unipc':
       return uniPcSolver('unipc', grid, size, options.corrector ?? true);
     case 'dpmpp-2m':
@@ -83,7 +86,7 @@ export function applyStep(
 /** Evaluations a solver spends on a grid without refinement: one per step, plus Heun's second stage wherever σ' > 0. */
 export function solverNfe(name: SolverName, grid: SigmaGrid): number {
   const steps = gridSteps(grid);
-  return name === 'heun' ? steps + (grid.sigmas[steps] > 0 ? steps : steps - 1) : steps;
+  return SECOND_STAGE[name] ? steps + (grid.sigmas[steps] > 0 ? steps : steps - 1) : steps;
 }
 
 /**
@@ -104,7 +107,7 @@ function eulerSolver(grid: SigmaGrid): SolverRun {
   return {
     name: 'euler',
     historyUsesState: false,
-    secondStage: false,
+    secondStage: SECOND_STAGE.euler,
     prepare: (_i, x) => x,
     coefficients: (i) => ({ a: 1, b: 0, c: sigmas[i + 1] - sigmas[i], d: 0, extra: null }),
     commit() {},
@@ -138,7 +141,7 @@ function uniPcSolver(name: 'unipc' | 'dpmpp-2m', grid: SigmaGrid, size: number, 
     name,
     // Only the corrector reads the recorded state (x^c_{i−1}).
     historyUsesState: useCorrector,
-    secondStage: false,
+    secondStage: SECOND_STAGE[name],
     prepare(i, x, x0) {
       if (!useCorrector || committed === 0 || i === 0) return x;
       const sPrev = sigmas[i - 1];
