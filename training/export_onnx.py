@@ -68,16 +68,20 @@ def architecture(args, F, h, w):
             "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
 
 
+# train.py's default dataset (world export --seed 1234, 96,000 clips), on which models/physics/vae.json was fitted
+TRAIN96K = os.path.join("training", "data", "train96k")
+
+
 def run_data_dirs(args):
     """This run's --data directories (train.py's default: train96k)."""
-    own = args.get("data") or [os.path.join("training", "data", "train96k")]
+    own = args.get("data") or [TRAIN96K]
     return [own] if isinstance(own, str) else list(own)
 
 
 def data_dirs(args, commands=()):
     """Every --data directory the weights' lineage trained on (the recorded train.py commands first, then this run's),
     in first-use order; train96k always, since the latent was fitted on it."""
-    dirs = [os.path.join("training", "data", "train96k")]
+    dirs = [TRAIN96K]
     for line in commands:
         toks = shlex.split(line)
         if "--data" in toks:
@@ -241,7 +245,7 @@ def main():
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         "reproduce": [
             *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
-            "/usr/bin/python3 training/latent.py --data training/data/train96k --clips 4000 --out models/physics/vae.json",
+            f"/usr/bin/python3 training/latent.py --data {TRAIN96K} --clips 4000 --out models/physics/vae.json",
             *train_commands(a.run, st),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ],
