@@ -234,7 +234,7 @@ def main():
         "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
                      "dataset": "; ".join(dataset_commands(run_data_dirs(args))),
                      "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
-                     "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(0,1) (no shift)" % (100 * args["p_uniform"]),
+                     "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(%g,1) (no shift)" % (100 * args["p_uniform"], args.get("sigma_mean", 0.0)),
                      "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
                      "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None},
         "parameters": sum(p.numel() for p in model.parameters()),

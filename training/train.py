@@ -67,10 +67,12 @@ def load_all_latents(data_dirs, vae_path, limit=None):
     return z, y
 
 
-def sample_sigma(n, gen, p_uniform):
-    """sigma ~ mixture: with prob p_uniform U(0,1), else logit-normal(0, 1) = sigmoid(N(0,1)). No shift."""
+def sample_sigma(n, gen, p_uniform, mean=0.0):
+    """sigma ~ mixture: with prob p_uniform U(0,1), else logit-normal(mean, 1) = sigmoid(N(mean, 1)). No shift.
+
+    A positive mean moves training toward high noise, where a clip's layout and motion are decided."""
     dev = gen.device
-    s = torch.sigmoid(torch.randn(n, generator=gen, device=dev))
+    s = torch.sigmoid(torch.randn(n, generator=gen, device=dev) + mean)
     u = torch.rand(n, generator=gen, device=dev)
     pick = torch.rand(n, generator=gen, device=dev) < p_uniform
     return torch.where(pick, u, s).clamp(1e-4, 1.0)
@@ -80,7 +82,7 @@ def make_batch(z, y, idx, gen, args):
     x0 = z[idx].float()
     B, C, F = x0.shape[:3]
     dev = x0.device  # the generator's device too (z, y and gen live on the training device)
-    sigma = sample_sigma(B, gen, args.p_uniform)
+    sigma = sample_sigma(B, gen, args.p_uniform, args.sigma_mean)
     eps = torch.randn(x0.shape, generator=gen, device=dev)
     xs = (1 - sigma.view(B, 1, 1, 1, 1)) * x0 + sigma.view(B, 1, 1, 1, 1) * eps
     # given first frames: 0 / 1 / 2 with probabilities p_given
@@ -225,6 +227,7 @@ def main():
                          "instead of epochs of a permutation: more of the scenarios the model still gets wrong")
     ap.add_argument("--p-null", type=float, default=0.1)
     ap.add_argument("--p-uniform", type=float, default=0.3)
+    ap.add_argument("--sigma-mean", type=float, default=0.0, help="location of the logit-normal sigma distribution")
     ap.add_argument("--p-given", type=float, nargs=3, default=[0.5, 0.25, 0.25])
     ap.add_argument("--bf16", type=int, default=None,
                     help="bf16 autocast for matmuls (fp32 master weights); default: on where the CPU has native bf16")
