@@ -15,7 +15,7 @@ def build_model(a, latent):
     C, F, h, w = latent
     if a.get("arch", "dit") == "unet":
         return VideoUNet(channels=C, frames=F, height=h, width=w, widths=tuple(a["widths"]), heads=a["heads"],
-                         num_scenarios=NUM_SCENARIOS)
+                         num_scenarios=NUM_SCENARIOS, groups=a.get("groups") or 16)
     return VideoDiT(channels=C, frames=F, height=h, width=w, dim=a["dim"], depth=a["depth"], heads=a["heads"],
                     num_scenarios=NUM_SCENARIOS, mlp_ratio=a["mlp_ratio"])
 

@@ -50,6 +50,29 @@ def swap_layernorms(m):
             swap_layernorms(child)
 
 
+def store_weights_fp16(m, min_numel=1024):
+    """Keep every weight of ≥ min_numel values as a float16 buffer cast to float32 when the module runs.
+
+    Exported without constant folding, the ONNX file then holds float16 initializers and a Cast before each use:
+    half the bytes, while onnxruntime computes in float32 as before (it folds the casts once, at session start).
+    The float32 weights first become their float16 values, so PyTorch's reference output is what the ONNX computes."""
+    count = 0
+    for mod in list(m.modules()):
+        names = [n for n, p in mod.named_parameters(recurse=False) if p.numel() >= min_numel]
+        for n in names:
+            half = getattr(mod, n).detach().half()
+            del mod._parameters[n]
+            mod.register_buffer(n + "_fp16", half)
+            setattr(mod, n, half.float())
+            count += 1
+        if names:
+            def cast(mod, _inputs, names=tuple(names)):
+                for n in names:
+                    setattr(mod, n, getattr(mod, n + "_fp16").float())
+            mod.register_forward_pre_hook(cast)
+    return count
+
+
 def last_log_loss(run):
     p = os.path.join(run, "log.csv")
     if not os.path.exists(p):
@@ -62,7 +85,7 @@ def architecture(args, F, h, w):
     if args.get("arch") == "unet":
         return {"type": "video U-Net: (2+1)-D res blocks with FiLM, spatio-temporal self-attention on the two coarse levels",
                 "widths": args["widths"], "heads": args["heads"], "levels": [[h >> i, w >> i] for i in range(len(args["widths"]))],
-                "frames": F}
+                "groupNormGroups": args.get("groups") or 16, "frames": F}
     return {"type": "factorised spatial/temporal DiT, adaLN-Zero (adaLN-single)", "dim": args["dim"],
             "depth": args["depth"], "heads": args["heads"], "mlpRatio": args["mlp_ratio"],
             "tokenPatch": [1, 2, 2], "tokens": F * (h // 2) * (w // 2)}
@@ -144,9 +167,14 @@ def main():
     ap.add_argument("--check-batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--fp16-weights", action="store_true",
+                    help="store the weights as float16 in the ONNX file (half the size; computed in float32)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, st = load_run(a.run, use_ema=True, ckpt_name=a.ckpt)
+    nparams = sum(p.numel() for p in model.parameters())
+    if a.fp16_weights:
+        store_weights_fp16(model)
     C, F, h, w = st["latent"]
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "model.onnx")
@@ -183,7 +211,7 @@ def main():
     tmp_onnx = onnx_path + ".tmp"  # torch.onnx.export appends nothing
     with torch.no_grad():
         torch.onnx.export(model, inputs(2), tmp_onnx, input_names=names, output_names=["v"], opset_version=a.opset,
-                          dynamic_axes={n: {0: "B"} for n in names + ["v"]}, do_constant_folding=True)
+                          dynamic_axes={n: {0: "B"} for n in names + ["v"]}, do_constant_folding=not a.fp16_weights)
     os.replace(tmp_onnx, onnx_path)
     blob = open(onnx_path, "rb").read()
     sha = hashlib.sha256(blob).hexdigest()
@@ -237,7 +265,8 @@ def main():
                      "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(%g,1) (no shift)" % (100 * args["p_uniform"], args.get("sigma_mean", 0.0)),
                      "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
                      "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None},
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": nparams,
+        "weightsDtype": "float16" if a.fp16_weights else "float32",
         "onnxBytes": len(blob),
         "opset": a.opset,
         "sha256": sha,

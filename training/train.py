@@ -219,6 +219,7 @@ def main():
     ap.add_argument("--mlp-ratio", type=float, default=3.0)
     ap.add_argument("--arch", choices=["dit", "unet"], default="unet")
     ap.add_argument("--widths", type=int, nargs="+", default=[64, 112, 144], help="U-Net channels per level")
+    ap.add_argument("--groups", type=int, default=16, help="U-Net GroupNorm groups (at most channels/4)")
     ap.add_argument("--decay-frac", type=float, default=0.0,
                     help="decay the lr linearly to --lr-final over the last fraction of this invocation's --minutes")
     ap.add_argument("--lr-final", type=float, default=0.1, help="final lr as a fraction of --lr (with --decay-frac)")
@@ -276,7 +277,7 @@ def main():
     state = torch.load(ckpt_path, map_location="cpu") if resuming else None
     source = state if state is not None else init
     if source is not None:  # the architecture comes from the checkpoint or the weights
-        for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio"):
+        for k in ("arch", "widths", "dim", "depth", "heads", "mlp_ratio", "groups"):
             setattr(args, k, source["args"].get(k, "dit" if k == "arch" else None))
     if args.heads is None:
         args.heads = 4 if args.arch == "unet" else 3

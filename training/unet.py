@@ -30,17 +30,17 @@ class GroupNorm32(nn.GroupNorm):
         return super().forward(x.float())
 
 
-def norm(ch):
-    return GroupNorm32(min(16, ch // 4), ch, eps=1e-5)
+def norm(ch, groups=16):
+    return GroupNorm32(min(groups, ch // 4), ch, eps=1e-5)
 
 
 class ResBlock(nn.Module):
-    def __init__(self, cin, cout, cdim):
+    def __init__(self, cin, cout, cdim, groups=16):
         super().__init__()
-        self.n1 = norm(cin)
+        self.n1 = norm(cin, groups)
         self.conv_s = nn.Conv3d(cin, cout, (1, 3, 3), padding=(0, 1, 1))
         self.film = nn.Linear(cdim, 2 * cout)
-        self.n2 = norm(cout)
+        self.n2 = norm(cout, groups)
         self.conv_t = nn.Conv3d(cout, cout, (3, 1, 1), padding=(1, 0, 0))
         nn.init.zeros_(self.conv_t.weight)
         nn.init.zeros_(self.conv_t.bias)
@@ -57,10 +57,10 @@ class ResBlock(nn.Module):
 class AttnBlock(nn.Module):
     """Self-attention over all (frame, row, col) positions of one level; output projection zero-initialised."""
 
-    def __init__(self, ch, heads):
+    def __init__(self, ch, heads, groups=16):
         super().__init__()
         self.heads = heads
-        self.n = norm(ch)
+        self.n = norm(ch, groups)
         self.qkv = nn.Linear(ch, 3 * ch)
         self.proj = nn.Linear(ch, ch)
         nn.init.zeros_(self.proj.weight)
@@ -90,10 +90,11 @@ class Level(nn.Module):
 
 class VideoUNet(nn.Module):
     def __init__(self, channels=24, frames=16, height=8, width=8, widths=(64, 128, 192), heads=4, attn_levels=(1, 2),
-                 num_scenarios=9, cdim=256, frames_embed=True):
+                 num_scenarios=9, cdim=256, frames_embed=True, groups=16):
         super().__init__()
         self.cfg = dict(channels=channels, frames=frames, height=height, width=width, widths=list(widths), heads=heads,
-                        attn_levels=list(attn_levels), num_scenarios=num_scenarios, cdim=cdim)
+                        attn_levels=list(attn_levels), num_scenarios=num_scenarios, cdim=cdim,
+                        groups=groups)
         in_ch = 2 * channels + 1
         self.t_mlp = nn.Sequential(nn.Linear(256, cdim), nn.SiLU(), nn.Linear(cdim, cdim))
         self.y_emb = nn.Embedding(num_scenarios + 1, cdim)
@@ -106,9 +107,9 @@ class VideoUNet(nn.Module):
         def level(cin, cout, lv, count):
             blocks = []
             for i in range(count):
-                blocks.append(ResBlock(cin if i == 0 else cout, cout, cdim))
+                blocks.append(ResBlock(cin if i == 0 else cout, cout, cdim, groups))
                 if lv in attn_levels:
-                    blocks.append(AttnBlock(cout, heads))
+                    blocks.append(AttnBlock(cout, heads, groups))
             return Level(blocks)
 
         self.down = nn.ModuleList()
@@ -121,7 +122,7 @@ class VideoUNet(nn.Module):
             skips.append(ch)
             if lv < n - 1:
                 self.downsample.append(nn.Conv3d(ch, ch, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)))
-        self.mid = Level([ResBlock(ch, ch, cdim), AttnBlock(ch, heads), ResBlock(ch, ch, cdim)])
+        self.mid = Level([ResBlock(ch, ch, cdim, groups), AttnBlock(ch, heads, groups), ResBlock(ch, ch, cdim, groups)])
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         for lv in reversed(range(n)):
@@ -130,7 +131,7 @@ class VideoUNet(nn.Module):
             if lv > 0:
                 self.upsample.append(nn.Conv3d(ch, widths[lv - 1], (1, 3, 3), padding=(0, 1, 1)))
                 ch = widths[lv - 1]
-        self.out_norm = norm(ch)
+        self.out_norm = norm(ch, groups)
         self.out = nn.Conv3d(ch, channels, (1, 3, 3), padding=(0, 1, 1))
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
