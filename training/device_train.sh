@@ -56,6 +56,11 @@ wait
 log "encoded"
 for dir in "${DATA[@]}"; do rm -f "$dir"/videos*.npy; done  # the latents are all training reads
 
+if [ -n "${WIDEN:-}" ]; then  # e.g. WIDEN=1.25: start from INIT widened (training/widen.py); export with --fp16-weights
+  "$PY" training/widen.py --from "$INIT" --factor "$WIDEN" --out "$RUN-init.pt" >> "$OUT/device.log" 2>&1
+  INIT="$RUN-init.pt"
+  log "widened x$WIDEN"
+fi
 ELAPSED=$(($(date +%s) - T0))
 MINUTES=$("$PY" -c "print(max(1.0, ($TOTAL_MINUTES * 60 - $ELAPSED - 40) / 60))")
 log "training for $MINUTES min"
