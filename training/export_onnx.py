@@ -155,30 +155,27 @@ def train_commands(run, st):
              "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ") + line for line in lines]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--ckpt", default="ckpt.pt")
-    ap.add_argument("--out", default=os.path.join(REPO, "models", "physics"))
-    ap.add_argument("--name", required=True, help="the model's name in its card, e.g. physics-v2")
-    ap.add_argument("--weights-out", default=None,
-                    help="also write the EMA weights (float16) there, e.g. training/weights/physics-v2.pt")
-    ap.add_argument("--opset", type=int, default=17)
-    ap.add_argument("--check-batch", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--no-verify", action="store_true")
-    ap.add_argument("--fp16-weights", action="store_true",
-                    help="store the weights as float16 in the ONNX file (half the size; computed in float32)")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    model, st = load_run(a.run, use_ema=True, ckpt_name=a.ckpt)
-    nparams = sum(p.numel() for p in model.parameters())
+def training_info(run, st):
+    """The card's account of how a run's weights were trained."""
+    args = st["args"]
+    rng = list(args.get("sigma_range") or [0.0, 1.0])
+    return {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
+            "dataset": "; ".join(dataset_commands(run_data_dirs(args))),
+            "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
+            "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(%g,1) (no shift)%s" % (
+                100 * args["p_uniform"], args.get("sigma_mean", 0.0),
+                "" if rng == [0.0, 1.0] else ", mapped onto [%g, %g]" % tuple(rng)),
+            "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
+            "lastLoggedLossEma": last_log_loss(run),
+            "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None}
+
+
+def export_network(model, st, onnx_path, a):
+    """Export one network to onnx_path (atomically) and, unless --no-verify, check onnxruntime-node against PyTorch
+    on a random batch and time both on a batch of 2. Returns (bytes, sha256, check figures)."""
     if a.fp16_weights:
         store_weights_fp16(model)
     C, F, h, w = st["latent"]
-    os.makedirs(a.out, exist_ok=True)
-    onnx_path = os.path.join(a.out, "model.onnx")
-
     gen = torch.Generator().manual_seed(123)
 
     def inputs(B):
@@ -234,6 +231,46 @@ def main():
                       "onnxNodeBatch2MedianMs": res["batch2MedianMs"], "threads": a.threads})
         if res["maxAbsDiff"] > 1e-3:
             raise SystemExit(f"ONNX and PyTorch disagree: max |diff| {res['maxAbsDiff']}")
+    return blob, sha, check
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--ckpt", default="ckpt.pt")
+    ap.add_argument("--out", default=os.path.join(REPO, "models", "physics"))
+    ap.add_argument("--name", required=True, help="the model's name in its card, e.g. physics-v2")
+    ap.add_argument("--weights-out", default=None,
+                    help="also write the EMA weights (float16) there, e.g. training/weights/physics-v2.pt")
+    ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--check-batch", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--fp16-weights", action="store_true",
+                    help="store the weights as float16 in the ONNX file (half the size; computed in float32)")
+    ap.add_argument("--high-run", default=None,
+                    help="a second run (or weights file) exported as the high-noise expert (high.onnx), e.g. one trained "
+                         "with --sigma-range 0.8 1; the card's highNoiseExpert names it")
+    ap.add_argument("--high-from-sigma", type=float, default=0.8,
+                    help="the high-noise expert runs for sigma >= this (default 0.8)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, st = load_run(a.run, use_ema=True, ckpt_name=a.ckpt)
+    nparams = sum(p.numel() for p in model.parameters())
+    C, F, h, w = st["latent"]
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+    blob, sha, check = export_network(model, st, onnx_path, a)
+    high = None
+    if a.high_run:
+        hmodel, hst = load_run(a.high_run, use_ema=True, ckpt_name=a.ckpt)
+        if list(hst["latent"]) != list(st["latent"]):
+            raise SystemExit(f"the high-noise expert's latent {hst['latent']} differs from {st['latent']}")
+        hparams = sum(p.numel() for p in hmodel.parameters())
+        hblob, hsha, hcheck = export_network(hmodel, hst, os.path.join(a.out, "high.onnx"), a)
+        high = {"onnx": "high.onnx", "sha256": hsha, "fromSigma": a.high_from_sigma, "onnxBytes": len(hblob),
+                "parameters": hparams, "architecture": architecture(hst["args"], F, h, w),
+                "training": training_info(a.high_run, hst), "check": hcheck}
 
     args = st["args"]
     lat = [C, F, h, w]
@@ -259,23 +296,20 @@ def main():
         "vae": "vae.json",
         "givenFrames": "0, 1 or 2 first frames trained (probabilities %s)" % args["p_given"],
         "architecture": architecture(args, F, h, w),
-        "training": {"steps": st["step"], "clipsSeen": st["clips_seen"], "datasetClips": st["data_clips"],
-                     "dataset": "; ".join(dataset_commands(run_data_dirs(args))),
-                     "batch": args["batch"], "lr": args["lr"], "ema": args["ema"], "pNull": args["p_null"],
-                     "sigmaSampling": "mixture: %.0f%% U(0,1), else logit-normal(%g,1) (no shift)" % (100 * args["p_uniform"], args.get("sigma_mean", 0.0)),
-                     "bf16Autocast": bool(args["bf16"]), "finalLossEma": st.get("loss_ema"),
-                     "lastLoggedLossEma": last_log_loss(a.run), "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None},
+        "training": training_info(a.run, st),
         "parameters": nparams,
         "weightsDtype": "float16" if a.fp16_weights else "float32",
         "onnxBytes": len(blob),
         "opset": a.opset,
         "sha256": sha,
+        **({"highNoiseExpert": high} if high else {}),
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         "reproduce": [
             *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
             f"/usr/bin/python3 training/latent.py --data {TRAIN96K} --clips 4000 --out models/physics/vae.json",
             *train_commands(a.run, st),
+            *(train_commands(a.high_run, hst) if high else []),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ],
     }
@@ -286,7 +320,8 @@ def main():
     if a.weights_out:
         os.makedirs(os.path.dirname(os.path.abspath(a.weights_out)), exist_ok=True)
         save_weights(a.weights_out, st, recorded_commands(a.run, st) + [" ".join(sys.argv)])
-    print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check}, indent=1))
+    print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check,
+                      **({"highNoiseExpert": {k: high[k] for k in ("onnx", "onnxBytes", "sha256", "check")}} if high else {})}, indent=1))
 
 
 if __name__ == "__main__":

@@ -28,24 +28,29 @@ def flow_grid(steps, shift):
 
 
 @torch.no_grad()
-def sample(model, scen, given, gmask, steps, shift, cfg, gen):
+def solve(model, x, grid, scen, given, gmask, cfg, high_model=None, boundary=1.0):
+    """Euler with CFG (Wan form u + cfg*(c - u)) along the sigma grid, from x at grid[0] to grid[-1].
+    With high_model, steps from sigma >= boundary use it instead (two experts, as Wan2.2 A14B)."""
     B = scen.shape[0]
-    C, F, h, w = model.C, model.F, model.h, model.w
-    x = torch.randn((B, C, F, h, w), generator=gen)
-    grid = flow_grid(steps, shift)
     null = torch.full_like(scen, NULL_SCENARIO)
-    for i in range(steps):
+    for i in range(len(grid) - 1):
         s, sn = float(grid[i]), float(grid[i + 1])
         sig = torch.full((B,), s)
+        net = high_model if high_model is not None and s >= boundary else model
         if cfg == 1.0:
-            v = model(x, sig, scen, given, gmask)
+            v = net(x, sig, scen, given, gmask)
         else:
-            out = model(torch.cat([x, x]), torch.cat([sig, sig]), torch.cat([scen, null]),
+            out = net(torch.cat([x, x]), torch.cat([sig, sig]), torch.cat([scen, null]),
                         torch.cat([given, given]), torch.cat([gmask, gmask]))
             vc, vu = out[:B], out[B:]
             v = vu + cfg * (vc - vu)
         x = x + (sn - s) * v
     return x
+
+
+def sample(model, scen, given, gmask, steps, shift, cfg, gen):
+    x = torch.randn(given.shape, generator=gen)
+    return solve(model, x, flow_grid(steps, shift), scen, given, gmask, cfg)
 
 
 def main():
@@ -71,7 +76,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     scen_ids = np.arange(a.n) % len(SCENARIO_NAMES)
     extra = None
-    C, F, h, w = model.C, model.F, model.h, model.w
+    C, F, h, w = st["latent"]
     given_all = torch.zeros((a.n, C, F, h, w))
     gmask_all = torch.zeros((a.n, 1, F, h, w))
     if a.given > 0:

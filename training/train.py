@@ -67,22 +67,25 @@ def load_all_latents(data_dirs, vae_path, limit=None):
     return z, y
 
 
-def sample_sigma(n, gen, p_uniform, mean=0.0):
+def sample_sigma(n, gen, p_uniform, mean=0.0, lo=0.0, hi=1.0):
     """sigma ~ mixture: with prob p_uniform U(0,1), else logit-normal(mean, 1) = sigmoid(N(mean, 1)). No shift.
+    Then mapped affinely onto [lo, hi] (default the whole range).
 
-    A positive mean moves training toward high noise, where a clip's layout and motion are decided."""
+    A positive mean moves training toward high noise, where a clip's layout and motion are decided; a range such as
+    [0.8, 1] trains only there (a high-noise expert, as Wan2.2's A14B pairs two)."""
     dev = gen.device
     s = torch.sigmoid(torch.randn(n, generator=gen, device=dev) + mean)
     u = torch.rand(n, generator=gen, device=dev)
     pick = torch.rand(n, generator=gen, device=dev) < p_uniform
-    return torch.where(pick, u, s).clamp(1e-4, 1.0)
+    return (lo + (hi - lo) * torch.where(pick, u, s)).clamp(1e-4, 1.0)
 
 
 def make_batch(z, y, idx, gen, args):
     x0 = z[idx].float()
     B, C, F = x0.shape[:3]
     dev = x0.device  # the generator's device too (z, y and gen live on the training device)
-    sigma = sample_sigma(B, gen, args.p_uniform, args.sigma_mean)
+    lo, hi = getattr(args, "sigma_range", None) or (0.0, 1.0)
+    sigma = sample_sigma(B, gen, args.p_uniform, args.sigma_mean, lo, hi)
     eps = torch.randn(x0.shape, generator=gen, device=dev)
     xs = (1 - sigma.view(B, 1, 1, 1, 1)) * x0 + sigma.view(B, 1, 1, 1, 1) * eps
     # given first frames: 0 / 1 / 2 with probabilities p_given
@@ -229,6 +232,8 @@ def main():
     ap.add_argument("--p-null", type=float, default=0.1)
     ap.add_argument("--p-uniform", type=float, default=0.3)
     ap.add_argument("--sigma-mean", type=float, default=0.0, help="location of the logit-normal sigma distribution")
+    ap.add_argument("--sigma-range", type=float, nargs=2, default=[0.0, 1.0], metavar=("LO", "HI"),
+                    help="train only on sigma in [LO, HI] (the sampled sigma mapped onto it), e.g. 0.8 1 for a high-noise expert")
     ap.add_argument("--p-given", type=float, nargs=3, default=[0.5, 0.25, 0.25])
     ap.add_argument("--bf16", type=int, default=None,
                     help="bf16 autocast for matmuls (fp32 master weights); default: on where the CPU has native bf16")

@@ -8,7 +8,7 @@ import type { ClipEvaluation } from '../eval/clip.js';
 import type { Interval } from '../eval/stats.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { ShippedModel } from '../models/shipped.js';
+import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
 import { getScenario } from '../world/scenarios.js';
 import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
@@ -131,7 +131,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     const world = worldOf(first);
     const scenarios = first.card.scenarios.map((s) => s.name);
     for (const s of scenarios) getScenario(s);
-    const modelId = `${first.card.name}:${first.card.sha256}`;
+    const modelId = `${first.card.name}:${modelWeightsId(first.card)}`;
 
     // Conditions and jobs: every method sees the same (task, index) condition and seed.
     const conditions = new Map<string, TaskCondition[]>();
@@ -230,7 +230,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
       format: RESULTS_FORMAT,
       suite: suite.name,
       samples,
-      model: { name: first.card.name, sha256: first.card.sha256 },
+      model: { name: first.card.name, sha256: modelWeightsId(first.card) },
       world: { width: world.width, height: world.height, frames: world.frames },
       defaults,
       tasks,

@@ -1,6 +1,6 @@
 // Guided velocity (SPEC §5): one call = one NFE, however many network branches it batches.
 import { ModelOutputError, UsageError } from '../errors.js';
-import { UNCONDITIONAL, type Condition, type VelocityModel } from '../models/contract.js';
+import { isVelocityModel, UNCONDITIONAL, type Condition, type VelocityModel } from '../models/contract.js';
 import { allFinite, numel, type LatentShape } from './tensor.js';
 
 /** Where in the sampling run an evaluation happens. Inner P&P evaluations reuse their outer step's info. */
@@ -45,10 +45,6 @@ export interface ExpertPair {
   readonly boundary: number;
 }
 
-function isExperts(m: VelocityModel | ExpertPair): m is ExpertPair {
-  return (m as Partial<ExpertPair>).high !== undefined;
-}
-
 function checkScale(scale: number, what: string): void {
   if (!Number.isFinite(scale)) throw new UsageError(`${what} must be a finite number, got ${scale}`);
 }
@@ -60,7 +56,7 @@ export function guidedVelocity(options: GuidanceOptions): GuidedVelocity {
   const zeroInit = options.zeroStar?.zeroInitSteps ?? 0;
   if (!Number.isInteger(zeroInit) || zeroInit < 0) throw new UsageError(`zero-init steps must be an integer ≥ 0, got ${zeroInit}`);
   const source = options.model;
-  const route = isExperts(source)
+  const route = !isVelocityModel(source)
     ? (() => {
         const { high, low, boundary } = source;
         checkScale(high.scale, 'high-noise expert guidance scale');

@@ -25,3 +25,11 @@ export interface VelocityModel {
 }
 
 export const UNCONDITIONAL: Condition = Object.freeze({ label: null });
+
+/**
+ * Whether a value is one VelocityModel (rather than a pair of experts described by `high`/`low` fields). Decided by
+ * the `velocity` method: a model that switches experts itself also has `high` and `low`, and is still one model.
+ */
+export function isVelocityModel(m: object): m is VelocityModel {
+  return typeof (m as Partial<VelocityModel>).velocity === 'function';
+}

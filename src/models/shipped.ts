@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { OnnxVelocityModel, type OnnxModelOptions } from './onnx/backend.js';
-import type { ModelCard } from './onnx/card.js';
+import { loadModelCard, type LoadedCard, type ModelCard } from './onnx/card.js';
+import { SigmaSwitchedExperts, type ScenarioVelocityModel } from './sigma-experts.js';
 import { PatchPcaVae } from './vae.js';
 
 /** models/physics/card.json of this package. */
@@ -11,7 +12,8 @@ export const DEFAULT_MODEL_CARD = fileURLToPath(new URL('../../../models/physics
 
 export interface ShippedModel {
   readonly card: ModelCard;
-  readonly network: OnnxVelocityModel;
+  /** The ONNX network, or the pair of them when the card names a high-noise expert. */
+  readonly network: ScenarioVelocityModel;
   readonly vae: PatchPcaVae;
   readonly frames: number;
   readonly height: number;
@@ -20,10 +22,11 @@ export interface ShippedModel {
 }
 
 export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: OnnxModelOptions = {}): Promise<ShippedModel> {
-  const network = await OnnxVelocityModel.load(cardPath, options);
-  const { card } = network;
+  const loaded = loadModelCard(cardPath);
+  const { card, dir } = loaded;
+  const network = await startNetwork(loaded, cardPath, options);
   try {
-    const vae = PatchPcaVae.read(join(network.dir, card.vae));
+    const vae = PatchPcaVae.read(join(dir, card.vae));
     const [width, height] = card.frameSize;
     const latent = vae.latentShape(card.frames, height, width);
     if (!latent.every((d, i) => d === network.shape[i])) {
@@ -34,6 +37,24 @@ export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: O
     await network.dispose();
     throw err;
   }
+}
+
+async function startNetwork(loaded: LoadedCard, cardPath: string, options: OnnxModelOptions): Promise<ScenarioVelocityModel> {
+  const { card, dir, onnxBytes, highNoiseExpert } = loaded;
+  const low = await OnnxVelocityModel.start(card, dir, onnxBytes, cardPath, options);
+  if (highNoiseExpert === undefined) return low;
+  try {
+    const high = await OnnxVelocityModel.start(card, dir, highNoiseExpert.onnxBytes, highNoiseExpert.onnxPath, options);
+    return new SigmaSwitchedExperts(high, low, highNoiseExpert.fromSigma);
+  } catch (err) {
+    await low.dispose();
+    throw err;
+  }
+}
+
+/** What identifies the weights a card runs: its file's sha256, and the high-noise expert's when it has one. */
+export function modelWeightsId(card: ModelCard): string {
+  return card.highNoiseExpert === undefined ? card.sha256 : `${card.sha256}+${card.highNoiseExpert.sha256}@${card.highNoiseExpert.fromSigma}`;
 }
 
 /** Resolve a prompt (its text, case-insensitive, or the scenario name) to the scenario name. */

@@ -7,7 +7,7 @@ import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
 import { renoiseGrid, type SigmaGrid } from '../core/schedules.js';
 import { solverNfe } from '../core/solvers.js';
-import type { Condition, VelocityModel } from '../models/contract.js';
+import { isVelocityModel, type Condition, type VelocityModel } from '../models/contract.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 
 export interface RunInputs {
@@ -33,14 +33,10 @@ export interface ModelPair {
   readonly low: VelocityModel;
 }
 
-function isPair(m: VelocityModel | ModelPair): m is ModelPair {
-  return (m as Partial<ModelPair>).high !== undefined;
-}
-
 export function buildGuidedVelocity(config: SamplerConfig, inputs: Pick<RunInputs, 'model' | 'condition' | 'uncondition'>): GuidedVelocity {
   const g = config.guidance;
   const m = inputs.model;
-  const pair: ModelPair = isPair(m) ? m : { high: m, low: m };
+  const pair: ModelPair = isVelocityModel(m) ? { high: m, low: m } : m;
   return guidedVelocity({
     model:
       g.experts !== undefined

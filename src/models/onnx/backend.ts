@@ -48,16 +48,24 @@ export class OnnxVelocityModel implements VelocityModel {
     });
   }
 
-  /** Load `card.json` (checks the card and the ONNX file's sha256) and start the worker. */
+  /**
+   * Load `card.json` (checks the card and the ONNX file's sha256) and start the worker. For a card with a
+   * high-noise expert this is the low-noise network alone; `loadShippedModel` pairs the two.
+   */
   static async load(cardPath: string, options: OnnxModelOptions = {}): Promise<OnnxVelocityModel> {
     const { card, dir, onnxBytes } = loadModelCard(cardPath);
+    return OnnxVelocityModel.start(card, dir, onnxBytes, cardPath, options);
+  }
+
+  /** Start a worker on ONNX bytes already checked against `card` (whose inputs, outputs and shape they share). */
+  static async start(card: ModelCard, dir: string, onnxBytes: Uint8Array, where: string, options: OnnxModelOptions = {}): Promise<OnnxVelocityModel> {
     const worker = new Worker(new URL('./worker.js', import.meta.url));
     const threads = options.threads ?? Math.max(1, availableParallelism());
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: WorkerReply): void => {
         worker.off('message', onMessage);
         if (m.kind === 'ready') resolve();
-        else if (m.kind === 'error') reject(new UsageError(`${cardPath}: ${m.message}`));
+        else if (m.kind === 'error') reject(new UsageError(`${where}: ${m.message}`));
       };
       worker.on('message', onMessage);
       worker.once('error', reject);

@@ -19,6 +19,14 @@ export const modelCardSchema = z.object({
   vae: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   onnx: z.string().default('model.onnx'),
+  /**
+   * A second network that takes over at high noise (σ ≥ fromSigma), as Wan2.2 A14B pairs a high-noise and a
+   * low-noise expert; `onnx` above is then the low-noise expert. Same inputs, outputs and conditioning.
+   */
+  highNoiseExpert: z
+    .object({ onnx: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), fromSigma: z.number().gt(0).lt(1) })
+    .passthrough()
+    .optional(),
 }).passthrough();
 
 export type ModelCard = z.infer<typeof modelCardSchema>;
@@ -30,6 +38,8 @@ export interface LoadedCard {
   readonly dir: string;
   readonly onnxPath: string;
   readonly onnxBytes: Uint8Array;
+  /** The high-noise expert's file, checked against its sha256, when the card names one. */
+  readonly highNoiseExpert?: { readonly onnxPath: string; readonly onnxBytes: Uint8Array; readonly fromSigma: number };
 }
 
 function readText(path: string, what: string): string {
@@ -61,6 +71,15 @@ export function loadModelCard(cardPath: string): LoadedCard {
   if (!card.outputs.some((o) => o.name === 'v')) throw new UsageError(`${cardPath}: the card lists no output 'v'`);
   const dir = dirname(cardPath);
   const onnxPath = join(dir, card.onnx);
+  const onnxBytes = readCheckedOnnx(onnxPath, card.sha256);
+  const expert = card.highNoiseExpert;
+  if (expert === undefined) return { card, dir, onnxPath, onnxBytes };
+  const expertPath = join(dir, expert.onnx);
+  return { card, dir, onnxPath, onnxBytes, highNoiseExpert: { onnxPath: expertPath, onnxBytes: readCheckedOnnx(expertPath, expert.sha256), fromSigma: expert.fromSigma } };
+}
+
+/** A model file's bytes, after checking them against the sha256 the card records. */
+function readCheckedOnnx(onnxPath: string, sha256: string): Uint8Array {
   let onnxBytes: Buffer;
   try {
     onnxBytes = readFileSync(onnxPath);
@@ -68,10 +87,10 @@ export function loadModelCard(cardPath: string): LoadedCard {
     throw new UsageError(`cannot read model file ${onnxPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; restore it from the repository (git checkout -- ${onnxPath})`);
   }
   const digest = createHash('sha256').update(onnxBytes).digest('hex');
-  if (digest !== card.sha256) {
+  if (digest !== sha256) {
     throw new UsageError(
-      `${onnxPath}: sha256 ${digest.slice(0, 12)}… does not match the model card (${card.sha256.slice(0, 12)}…): the file is corrupted or belongs to another card`,
+      `${onnxPath}: sha256 ${digest.slice(0, 12)}… does not match the model card (${sha256.slice(0, 12)}…): the file is corrupted or belongs to another card`,
     );
   }
-  return { card, dir, onnxPath, onnxBytes };
+  return onnxBytes;
 }

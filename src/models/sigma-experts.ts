@@ -1,0 +1,47 @@
+// Two networks that share one latent space, switched by noise level: a high-noise expert that decides a clip's
+// layout and motion, and a low-noise expert that renders it (the arrangement of Wan2.2 A14B). The pair is one
+// VelocityModel, so every sampler, refinement loop and baseline uses it unchanged; Predict-and-Perturb re-noises
+// to the same σ, so a refinement step stays with the expert of its step.
+import { UsageError } from '../errors.js';
+import type { LatentShape } from '../core/tensor.js';
+import type { VelocityModel, VelocityRequest } from './contract.js';
+
+/** A velocity model that maps scenario labels to ids and owns resources (the ONNX backend). */
+export interface ScenarioVelocityModel extends VelocityModel {
+  scenarioId(label: string | null): number;
+  dispose(): Promise<void>;
+}
+
+export class SigmaSwitchedExperts implements ScenarioVelocityModel {
+  readonly shape: LatentShape;
+
+  /** `high` runs for σ ≥ fromSigma, `low` below. */
+  constructor(
+    readonly high: ScenarioVelocityModel,
+    readonly low: ScenarioVelocityModel,
+    readonly fromSigma: number,
+  ) {
+    if (!(fromSigma > 0 && fromSigma < 1)) throw new UsageError(`the high-noise expert's fromSigma must lie in (0, 1), got ${fromSigma}`);
+    if (high.shape.length !== low.shape.length || high.shape.some((d, i) => d !== low.shape[i])) {
+      throw new UsageError(`the two experts must share one latent shape: [${high.shape.join(', ')}] vs [${low.shape.join(', ')}]`);
+    }
+    this.shape = low.shape;
+  }
+
+  /** The network that evaluates at noise level σ. */
+  expertAt(sigma: number): ScenarioVelocityModel {
+    return sigma >= this.fromSigma ? this.high : this.low;
+  }
+
+  velocity(requests: readonly VelocityRequest[], sigma: number, timestep: number, out: readonly Float32Array[]): Promise<void> {
+    return this.expertAt(sigma).velocity(requests, sigma, timestep, out);
+  }
+
+  scenarioId(label: string | null): number {
+    return this.low.scenarioId(label);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.high.dispose(), this.low.dispose()]);
+  }
+}

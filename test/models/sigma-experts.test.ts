@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { UsageError } from '../../src/errors.js';
+import { DEFAULT_MODEL_CARD, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { SigmaSwitchedExperts, type ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
+import type { VelocityRequest } from '../../src/models/contract.js';
+import type { LatentShape } from '../../src/core/tensor.js';
+import { NormalRng } from '../../src/core/rng.js';
+import { runSampler } from '../../src/pipeline/run.js';
+import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
+
+/** A stand-in network whose velocity is a constant, so a call shows which expert answered. */
+function constantModel(value: number, shape: LatentShape = [1, 1, 1, 2], calls: number[] = []): ScenarioVelocityModel & { disposed: boolean } {
+  return {
+    shape,
+    disposed: false,
+    scenarioId: (label) => (label === null ? 9 : value),
+    async velocity(_req: readonly VelocityRequest[], sigma: number, _t: number, out: readonly Float32Array[]) {
+      calls.push(sigma);
+      for (const o of out) o.fill(value);
+    },
+    async dispose() {
+      this.disposed = true;
+    },
+  };
+}
+
+test('sigma-switched experts: the high-noise expert answers for σ ≥ fromSigma, the low-noise one below; both are disposed', async () => {
+  const highCalls: number[] = [];
+  const lowCalls: number[] = [];
+  const high = constantModel(1, undefined, highCalls);
+  const low = constantModel(2, undefined, lowCalls);
+  const pair = new SigmaSwitchedExperts(high, low, 0.8);
+  const out = [new Float32Array(2)];
+  const req = [{ x: new Float32Array(2), condition: { label: 'drift' } }];
+  for (const sigma of [1, 0.9, 0.8, 0.7999, 0.3]) await pair.velocity(req, sigma, Math.trunc(sigma * 1000), out);
+  assert.deepEqual(highCalls, [1, 0.9, 0.8]);
+  assert.deepEqual(lowCalls, [0.7999, 0.3]);
+  assert.equal(out[0][0], 2);
+  assert.equal(pair.scenarioId(null), 9);
+  await pair.dispose();
+  assert.ok(high.disposed && low.disposed);
+  assert.throws(() => new SigmaSwitchedExperts(constantModel(1, [1, 1, 1, 3]), constantModel(2), 0.8), /share one latent shape/);
+  assert.throws(() => new SigmaSwitchedExperts(constantModel(1), constantModel(2), 1), (e: Error) => e instanceof UsageError && /fromSigma/.test(e.message));
+});
+
+test('a card with a high-noise expert loads both files, checks both sha256, and runs the expert above its σ', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'experts-'));
+  try {
+    cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
+    const single = await loadShippedModel(join(dir, 'card.json'), { threads: 1 });
+    const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
+    // The expert here is the same network, so the pair must compute exactly what the single model does.
+    const bytes = readFileSync(join(dir, 'model.onnx'));
+    writeFileSync(join(dir, 'high.onnx'), bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'pair.json'), JSON.stringify({ ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 0.8 } }));
+    const paired = await loadShippedModel(join(dir, 'pair.json'), { threads: 1 });
+    try {
+      assert.ok(paired.network instanceof SigmaSwitchedExperts);
+      assert.equal((paired.network as SigmaSwitchedExperts).fromSigma, 0.8);
+      assert.notEqual(modelWeightsId(paired.card), modelWeightsId(single.card), 'a bench cache tells the pair from the single model');
+      const n = paired.network.shape.reduce((a, b) => a * b, 1);
+      const x = new Float32Array(n);
+      new NormalRng(4).fill(x);
+      for (const sigma of [0.9, 0.5]) {
+        const a = [new Float32Array(n)];
+        const b = [new Float32Array(n)];
+        await single.network.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), a);
+        await paired.network.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), b);
+        assert.deepEqual(b[0], a[0]);
+      }
+    } finally {
+      await paired.dispose();
+      await single.dispose();
+    }
+
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(join(dir, 'high.onnx'), bytes);
+    await assert.rejects(loadShippedModel(join(dir, 'pair.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /high\.onnx: sha256 .* does not match the model card/.test(e.message));
+    rmSync(join(dir, 'high.onnx'));
+    await assert.rejects(loadShippedModel(join(dir, 'pair.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /cannot read model file .*high\.onnx/.test(e.message));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 1.5 } }));
+    await assert.rejects(loadShippedModel(join(dir, 'bad.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'highNoiseExpert\.fromSigma'/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the sampler pipeline runs a sigma-switched pair as one model: each expert answers on its own steps, refinement included', async () => {
+  // Regression: the pipeline once took any object with `high` and `low` for a Wan2.2 expert pair and ran `high` alone.
+  const highCalls: number[] = [];
+  const lowCalls: number[] = [];
+  const shape: LatentShape = [1, 1, 1, 2];
+  const pair = new SigmaSwitchedExperts(constantModel(1, shape, highCalls), constantModel(2, shape, lowCalls), 0.8);
+  const rng = new NormalRng(1);
+  const initialNoise = new Float32Array(2);
+  rng.fill(initialNoise);
+  const config = { ...PHYSICS_DEFAULTS, refine: { mode: 'pnp' as const, plan: '1-6:2', tau: 0.25, earlyExit: false } };
+  const result = await runSampler(config, { model: pair, condition: { label: 'drift' }, initialNoise, noise: rng });
+  assert.ok(highCalls.length > 0 && lowCalls.length > 0, `high ${highCalls.length} calls, low ${lowCalls.length}`);
+  assert.ok(highCalls.every((s) => s >= 0.8) && lowCalls.every((s) => s < 0.8));
+  assert.equal(highCalls.length + lowCalls.length, result.nfe, 'one batched cond+uncond call per NFE');
+});
