@@ -262,6 +262,9 @@ def main():
     onnx_path = os.path.join(a.out, "model.onnx")
     blob, sha, check = export_network(model, st, onnx_path, a)
     high = None
+    stale = os.path.join(a.out, "high.onnx")
+    if not a.high_run and os.path.exists(stale):
+        os.remove(stale)  # an earlier pair's expert: the new card does not name it
     if a.high_run:
         hmodel, hst = load_run(a.high_run, use_ema=True, ckpt_name=a.ckpt)
         if list(hst["latent"]) != list(st["latent"]):
