@@ -1,7 +1,7 @@
 // Guided velocity (SPEC §5): one call = one NFE, however many network branches it batches.
 import { ModelOutputError, UsageError } from '../errors.js';
 import { isVelocityModel, UNCONDITIONAL, type Condition, type VelocityModel } from '../models/contract.js';
-import { allFinite, numel, type LatentShape } from './tensor.js';
+import { allFinite, numel, sameShape, type LatentShape } from './tensor.js';
 
 /** Where in the sampling run an evaluation happens. Inner P&P evaluations reuse their outer step's info. */
 export interface StepInfo {
@@ -133,8 +133,4 @@ function combine(out: Float32Array, vc: Float32Array, vu: Float32Array, g: numbe
     // v = v_c + g·(v_c − s·v_u)
     for (let i = 0; i < n; i++) out[i] = vc[i] + g * (vc[i] - s * vu[i]);
   }
-}
-
-function sameShape(a: LatentShape, b: LatentShape): boolean {
-  return a.every((d, i) => d === b[i]);
 }

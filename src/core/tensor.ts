@@ -21,6 +21,10 @@ export function positions(shape: LatentShape): number {
   return shape[1] * shape[2] * shape[3];
 }
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

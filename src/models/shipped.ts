@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { formatShape, sameShape } from '../core/tensor.js';
 import { OnnxVelocityModel, type OnnxModelOptions } from './onnx/backend.js';
 import { loadModelCard, type LoadedCard, type ModelCard } from './onnx/card.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from './sigma-experts.js';
@@ -29,8 +30,8 @@ export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: O
     const vae = PatchPcaVae.read(join(dir, card.vae));
     const [width, height] = card.frameSize;
     const latent = vae.latentShape(card.frames, height, width);
-    if (!latent.every((d, i) => d === network.shape[i])) {
-      throw new UsageError(`${cardPath}: the VAE's latent [${latent.join(', ')}] does not match the card's latentShape [${network.shape.join(', ')}]`);
+    if (!sameShape(latent, network.shape)) {
+      throw new UsageError(`${cardPath}: the VAE's latent ${formatShape(latent)} does not match the card's latentShape ${formatShape(network.shape)}`);
     }
     return { card, network, vae, frames: card.frames, height, width, dispose: () => network.dispose() };
   } catch (err) {

@@ -3,7 +3,7 @@
 // VelocityModel, so every sampler, refinement loop and baseline uses it unchanged; Predict-and-Perturb re-noises
 // to the same σ, so a refinement step stays with the expert of its step.
 import { UsageError } from '../errors.js';
-import type { LatentShape } from '../core/tensor.js';
+import { formatShape, sameShape, type LatentShape } from '../core/tensor.js';
 import type { VelocityModel, VelocityRequest } from './contract.js';
 
 /** A velocity model that maps scenario labels to ids and owns resources (the ONNX backend). */
@@ -22,8 +22,8 @@ export class SigmaSwitchedExperts implements ScenarioVelocityModel {
     readonly fromSigma: number,
   ) {
     if (!(fromSigma > 0 && fromSigma < 1)) throw new UsageError(`the high-noise expert's fromSigma must lie in (0, 1), got ${fromSigma}`);
-    if (high.shape.length !== low.shape.length || high.shape.some((d, i) => d !== low.shape[i])) {
-      throw new UsageError(`the two experts must share one latent shape: [${high.shape.join(', ')}] vs [${low.shape.join(', ')}]`);
+    if (!sameShape(high.shape, low.shape)) {
+      throw new UsageError(`the two experts must share one latent shape: ${formatShape(high.shape)} vs ${formatShape(low.shape)}`);
     }
     this.shape = low.shape;
   }

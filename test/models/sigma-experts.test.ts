@@ -48,7 +48,7 @@ test('sigma-switched experts: the high-noise expert answers for σ ≥ fromSigma
   assert.throws(() => new SigmaSwitchedExperts(constantModel(1), constantModel(2), 1), (e: Error) => e instanceof UsageError && /fromSigma/.test(e.message));
 });
 
-test('a card with a high-noise expert loads both files, checks both sha256, and runs the expert above its σ', async () => {
+test('a card with a high-noise expert loads both files as one model, checks both sha256, and computes what the single model does when the expert is the same network', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'experts-'));
   try {
     cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
