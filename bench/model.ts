@@ -2,7 +2,8 @@
 // Per-NFE latency of the shipped model on this machine: one guided evaluation = the conditional and
 // unconditional branches batched (batch 2), through the runtime's ONNX worker thread, with 1 and 2
 // threads; beside it, the same network in PyTorch when Debian's torch and the training run's
-// checkpoint are present (training/bench_torch.py), measured in the same run.
+// weights are present (training/bench_torch.py), measured in the same run. A card with a high-noise expert
+// gets both networks measured, each at a σ where the shipped model runs it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,37 @@ import { loadShippedModel } from '../src/models/shipped.js';
 const json = process.argv.includes('--json');
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-async function onnxMs(threads: number): Promise<number> {
+interface Network {
+  /** `low` for the card's main network (the low-noise expert of a pair), `high` for its high-noise expert. */
+  readonly key: 'low' | 'high';
+  readonly what: string;
+  /** A noise level at which the shipped model runs this network. */
+  readonly sigma: number;
+  /** Its PyTorch weights: the card's weightsFile, else training/weights/<card name>.pt; SELFREFINE_TORCH_RUN overrides the main one. */
+  readonly torchRun: string;
+}
+
+interface CardNetworks {
+  name: string;
+  weightsFile?: string;
+  highNoiseExpert?: { fromSigma: number; weightsFile?: string };
+}
+
+const card = JSON.parse(readFileSync(`${root}models/physics/card.json`, 'utf8')) as CardNetworks;
+const expert = card.highNoiseExpert;
+const networks: Network[] = [
+  {
+    key: 'low',
+    what: expert === undefined ? card.name : `${card.name}, low-noise network`,
+    sigma: expert === undefined ? 0.7 : expert.fromSigma / 2,
+    torchRun: process.env.SELFREFINE_TORCH_RUN ?? `${root}${card.weightsFile ?? `training/weights/${card.name}.pt`}`,
+  },
+  ...(expert === undefined
+    ? []
+    : [{ key: 'high' as const, what: `${card.name}, high-noise expert`, sigma: (1 + expert.fromSigma) / 2, torchRun: expert.weightsFile === undefined ? '' : `${root}${expert.weightsFile}` }]),
+];
+
+async function onnxMs(threads: number, sigma: number): Promise<number> {
   const model = await loadShippedModel(undefined, { threads });
   try {
     const n = numel(model.network.shape);
@@ -21,7 +52,7 @@ async function onnxMs(threads: number): Promise<number> {
     new NormalRng(1).fill(x);
     const out = [new Float32Array(n), new Float32Array(n)];
     const label = model.card.scenarios[0].name;
-    const call = () => model.network.velocity([{ x, condition: { label } }, { x, condition: { label: null } }], 0.7, 700, out);
+    const call = () => model.network.velocity([{ x, condition: { label } }, { x, condition: { label: null } }], sigma, Math.trunc(sigma * 1000), out);
     for (let i = 0; i < 3; i++) await call();
     const times: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -36,14 +67,7 @@ async function onnxMs(threads: number): Promise<number> {
   }
 }
 
-/**
- * The PyTorch weights of the shipped model: the committed float16 EMA weights (training/weights/<card name>.pt),
- * or SELFREFINE_TORCH_RUN (a run directory with ckpt.pt, or another weights file).
- */
-const shippedName = (JSON.parse(readFileSync(`${root}models/physics/card.json`, 'utf8')) as { name: string }).name;
-const torchRun = process.env.SELFREFINE_TORCH_RUN ?? `${root}training/weights/${shippedName}.pt`;
-
-function torchMs(threads: number): number | null {
+function torchMs(threads: number, torchRun: string): number | null {
   if (!existsSync('/usr/bin/python3') || !(existsSync(`${torchRun}/ckpt.pt`) || (torchRun.endsWith('.pt') && existsSync(torchRun)))) return null;
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
@@ -53,18 +77,25 @@ function torchMs(threads: number): number | null {
   return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { batch2MedianMs?: number }).batch2MedianMs ?? null;
 }
 
+// keys as before for the main network (onnxThreads1Ms, torchThreads1Ms, …), prefixed with `high` for the expert
+const key = (net: Network, kind: 'onnx' | 'torch', threads: number): string => `${net.key === 'high' ? `high${kind[0].toUpperCase()}${kind.slice(1)}` : kind}Threads${threads}Ms`;
 const result: Record<string, number | null> = {};
-for (const threads of [1, 2]) {
-  result[`onnxThreads${threads}Ms`] = Number((await onnxMs(threads)).toFixed(2));
-  const t = torchMs(threads);
-  result[`torchThreads${threads}Ms`] = t === null ? null : Number(t.toFixed(2));
+for (const net of networks) {
+  for (const threads of [1, 2]) {
+    result[key(net, 'onnx', threads)] = Number((await onnxMs(threads, net.sigma)).toFixed(2));
+    const t = torchMs(threads, net.torchRun);
+    result[key(net, 'torch', threads)] = t === null ? null : Number(t.toFixed(2));
+  }
 }
 if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 else {
-  for (const threads of [1, 2]) {
-    const t = result[`torchThreads${threads}Ms`];
-    process.stdout.write(
-      `per NFE (cond+uncond, batch 2), ${threads} thread(s): ONNX runtime ${result[`onnxThreads${threads}Ms`]} ms · PyTorch ${t === null ? `n/a (needs /usr/bin/python3 with torch and ${torchRun})` : `${t} ms`}\n`,
-    );
+  for (const net of networks) {
+    for (const threads of [1, 2]) {
+      const t = result[key(net, 'torch', threads)];
+      process.stdout.write(
+        `${net.what} (σ ${net.sigma}): per NFE (cond+uncond, batch 2), ${threads} thread(s): ONNX runtime ${result[key(net, 'onnx', threads)]} ms · ` +
+          `PyTorch ${t === null ? `n/a (needs /usr/bin/python3 with torch and ${net.torchRun || "the card's weightsFile"})` : `${t} ms`}\n`,
+      );
+    }
   }
 }

@@ -170,6 +170,16 @@ def training_info(run, st):
             "checkpointTime": (datetime.datetime.utcfromtimestamp(st["time"]).isoformat() + "Z") if "time" in st else None}
 
 
+def weights_file(run, written=False):
+    """A weights file inside the repository (an existing one, or one this export writes) as a path from the
+    repository root, for the card (bench:model runs it in PyTorch); else None."""
+    if not run:
+        return None
+    path = os.path.abspath(run)
+    root = os.path.dirname(HERE)
+    return os.path.relpath(path, root) if (written or os.path.isfile(path)) and path.startswith(root + os.sep) else None
+
+
 def export_network(model, st, onnx_path, a):
     """Export one network to onnx_path (atomically) and, unless --no-verify, check onnxruntime-node against PyTorch
     on a random batch and time both on a batch of 2. Returns (bytes, sha256, check figures)."""
@@ -273,7 +283,8 @@ def main():
         hblob, hsha, hcheck = export_network(hmodel, hst, os.path.join(a.out, "high.onnx"), a)
         high = {"onnx": "high.onnx", "sha256": hsha, "fromSigma": a.high_from_sigma, "onnxBytes": len(hblob),
                 "parameters": hparams, "architecture": architecture(hst["args"], F, h, w),
-                "training": training_info(a.high_run, hst), "check": hcheck}
+                "training": training_info(a.high_run, hst), "check": hcheck,
+                **({"weightsFile": weights_file(a.high_run)} if weights_file(a.high_run) else {})}
 
     args = st["args"]
     lat = [C, F, h, w]
@@ -302,19 +313,22 @@ def main():
         "training": training_info(a.run, st),
         "parameters": nparams,
         "weightsDtype": "float16" if a.fp16_weights else "float32",
+        **({"weightsFile": wf} if (wf := weights_file(a.weights_out, written=True) or weights_file(a.run)) else {}),
         "onnxBytes": len(blob),
         "opset": a.opset,
         "sha256": sha,
         **({"highNoiseExpert": high} if high else {}),
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
-        "reproduce": [
+        # an expert trained from the low-noise model's weights inherits its lineage: each command once, in order
+        "reproduce": list(dict.fromkeys([
             *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
+            *(dataset_commands(data_dirs(args, recorded_commands(a.high_run, hst))) if high else []),
             f"/usr/bin/python3 training/latent.py --data {TRAIN96K} --clips 4000 --out models/physics/vae.json",
             *train_commands(a.run, st),
             *(train_commands(a.high_run, hst) if high else []),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
-        ],
+        ])),
     }
     tmp = os.path.join(a.out, "card.json.tmp")
     with open(tmp, "w", encoding="utf-8") as f:

@@ -66,6 +66,7 @@ export interface BenchResults {
   readonly format: string;
   readonly suite: SuiteName;
   readonly samples: number;
+  /** `sha256`: the card's modelWeightsId (for a pair of experts both sha256 and the switch σ). */
   readonly model: { readonly name: string; readonly sha256: string };
   readonly world: { readonly width: number; readonly height: number; readonly frames: number };
   readonly defaults: SamplerConfig;

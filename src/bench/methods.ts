@@ -3,7 +3,7 @@
 import { parsePlan, formatPlan, windowPlan, planExtraNfe, type RefinePlan } from '../core/plan.js';
 import { SOLVER_LABELS, SOLVERS } from '../core/solvers.js';
 import { UsageError } from '../errors.js';
-import { buildGrid, type SamplerConfig } from '../pipeline/config.js';
+import { buildGrid, describeGuidance, type SamplerConfig } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
 
 export type MethodGroup = 'baseline' | 'verifier' | 'pnp' | 'pnp-nomask' | 'pnp-mask' | 'window' | 'adaptive' | 'tuning';
@@ -139,7 +139,7 @@ export function tuningMethods(defaults: SamplerConfig): MethodSpec[] {
   const plain: SamplerConfig = { solver: defaults.solver, steps: defaults.steps, grid: defaults.grid, guidance: defaults.guidance, refine: { mode: 'none' } };
   const shift = plain.grid.kind === 'flow' ? plain.grid.shift : undefined;
   const describe = (c: SamplerConfig): string =>
-    `${SOLVER_LABELS[c.solver]} ${c.steps} steps${c.grid.kind === 'flow' ? `, shift ${c.grid.shift}` : ''}, CFG ${c.guidance.scale}`;
+    `${SOLVER_LABELS[c.solver]} ${c.steps} steps${c.grid.kind === 'flow' ? `, shift ${c.grid.shift}` : ''}, ${describeGuidance(c.guidance)}`;
   const methods: MethodSpec[] = [{ id: DEFAULT_METHOD, label: `${describe(plain)} (default)`, group: 'tuning', config: plain }];
   const add = (id: string, config: SamplerConfig): void => {
     methods.push({ id, label: describe(config), group: 'tuning', config });
@@ -147,7 +147,11 @@ export function tuningMethods(defaults: SamplerConfig): MethodSpec[] {
   for (const solver of SOLVERS) if (solver !== plain.solver) add(`solver-${solver}`, { ...plain, solver });
   for (const n of TUNE_STEPS) if (n !== plain.steps) add(`steps-${n}`, { ...plain, steps: n });
   if (shift !== undefined) for (const s of TUNE_SHIFTS) if (s !== shift) add(`shift-${s}`, { ...plain, grid: { kind: 'flow', shift: s } });
-  for (const g of TUNE_CFG) if (g !== plain.guidance.scale) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g } });
+  // each a constant scale; a default that changes its scale at a timestep is also compared with its low scale held throughout
+  const constantScales = plain.guidance.experts !== undefined ? [...TUNE_CFG, plain.guidance.experts.lowScale] : TUNE_CFG;
+  for (const g of new Set(constantScales)) {
+    if (g !== plain.guidance.scale || plain.guidance.experts !== undefined) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g, experts: undefined } });
+  }
   for (const { plan, tau } of TUNE_PNP) {
     const refine = { mode: 'pnp', plan, tau, earlyExit: true } as const;
     const K = Math.max(...parsePlan(plan).values());

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { Interval } from '../eval/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { formatWeightsId } from '../models/shipped.js';
 import type { CellResult } from './aggregate.js';
 import type { BenchResults, MethodInfo } from './bench.js';
 import { fromB64, GRID_SAMPLES, type ClipRecord } from './jobs.js';
@@ -237,7 +238,7 @@ export function resultsMarkdown(r: BenchResults, pictures: readonly string[]): s
   lines.push(`# selfrefine bench — suite \`${r.suite}\``);
   lines.push('');
   lines.push(
-    `Model \`${r.model.name}\` (sha256 ${r.model.sha256.slice(0, 12)}…), ${r.world.width}×${r.world.height}×${r.world.frames} frames; ` +
+    `Model \`${r.model.name}\` (${formatWeightsId(r.model.sha256)}), ${r.world.width}×${r.world.height}×${r.world.frames} frames; ` +
       `${r.samples} samples per task and method, the same seeds and conditions for every method; ` +
       `${r.referenceClips} fresh true clips per task for the floor and the set metrics; bootstrap ${r.resamples} resamples. ` +
       `Run: ${r.timing.runSeconds} s (${r.timing.jobsRun} jobs run, ${r.timing.jobsCached} from the cache, ${r.timing.lanes} lane(s)).`,

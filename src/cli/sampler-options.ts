@@ -13,6 +13,8 @@ export interface SamplerFlags {
   shift?: string;
   sigmas?: string;
   cfg?: string;
+  cfgLow?: string;
+  cfgBoundary?: string;
   cfgForm?: string;
   cfgZeroStar?: boolean;
   zeroInit?: string;
@@ -39,7 +41,9 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--steps <n>', 'number of outer steps')
     .option('--shift <s>', 'flow-grid shift (Wan/diffusers σ grid)')
     .option('--sigmas <list>', 'explicit σ grid, comma-separated, high to low (0 appended)')
-    .option('--cfg <g>', 'classifier-free guidance scale')
+    .option('--cfg <g>', 'classifier-free guidance scale (with --cfg-low: the scale at and above the boundary)')
+    .option('--cfg-low <g>', 'guidance scale below --cfg-boundary (the low-noise expert\'s scale in a two-expert model)')
+    .option('--cfg-boundary <t>', 'network timestep (σ·1000 for Wan-convention models) from which --cfg applies instead of --cfg-low')
     .addOption(new Option('--cfg-form <form>', 'CFG form: wan = u + g(c−u), cosmos = c + g(c−u)').choices(['wan', 'cosmos']))
     .option('--cfg-zero-star', 'CFG-Zero*: optimised scale s* (with --zero-init steps of v = 0)')
     .option('--zero-init <n>', 'CFG-Zero* zero-init steps (default 1 with --cfg-zero-star)')
@@ -99,6 +103,15 @@ export function samplerConfigFromFlags(flags: SamplerFlags, base: SamplerConfig 
   if (flags.cfg !== undefined) {
     const scale = parseNumber(flags.cfg, '--cfg', Number.isFinite, 'a finite number');
     guidance = { ...guidance, scale, experts: guidance.experts !== undefined ? { ...guidance.experts, lowScale: scale } : undefined };
+  }
+  if (flags.cfgLow !== undefined || flags.cfgBoundary !== undefined) {
+    const boundary =
+      flags.cfgBoundary !== undefined
+        ? parseNumber(flags.cfgBoundary, '--cfg-boundary', (n) => Number.isFinite(n) && n > 0, 'a positive timestep')
+        : guidance.experts?.boundary;
+    if (boundary === undefined) throw new UsageError('--cfg-low needs --cfg-boundary <timestep> (this preset has no expert boundary)');
+    const lowScale = flags.cfgLow !== undefined ? parseNumber(flags.cfgLow, '--cfg-low', Number.isFinite, 'a finite number') : (guidance.experts?.lowScale ?? guidance.scale);
+    guidance = { ...guidance, experts: { lowScale, boundary } };
   }
   if (flags.cfgForm !== undefined) guidance = { ...guidance, form: flags.cfgForm as 'wan' | 'cosmos' };
   if (flags.cfgZeroStar === true || flags.zeroInit !== undefined) {

@@ -58,6 +58,14 @@ export function modelWeightsId(card: ModelCard): string {
   return card.highNoiseExpert === undefined ? card.sha256 : `${card.sha256}+${card.highNoiseExpert.sha256}@${card.highNoiseExpert.fromSigma}`;
 }
 
+/** A weights id for people: "sha256 5e226372d6aa…", with ", high-noise expert a1c1d72a9ac5… from σ 0.8" for a pair. */
+export function formatWeightsId(id: string): string {
+  const [low, expert] = id.split('+');
+  if (expert === undefined) return `sha256 ${low.slice(0, 12)}…`;
+  const [high, fromSigma] = expert.split('@');
+  return `sha256 ${low.slice(0, 12)}…, high-noise expert ${high.slice(0, 12)}… from σ ${fromSigma}`;
+}
+
 /** Resolve a prompt (its text, case-insensitive, or the scenario name) to the scenario name. */
 export function scenarioForPrompt(card: ModelCard, prompt: string): string {
   const want = prompt.trim().toLowerCase();

@@ -12,9 +12,12 @@ export type GridSpec =
 
 export interface GuidanceSpec {
   readonly form: CfgForm;
-  /** Guidance scale; with experts, the high-noise expert's scale. */
+  /** Guidance scale; with `experts`, the scale at and above the boundary (the high-noise expert's). */
   readonly scale: number;
-  /** Two-expert models: the low-noise expert's scale and the timestep boundary. */
+  /**
+   * A scale that changes at a timestep: `lowScale` below `boundary`. For Wan2.2's two experts it is the low-noise
+   * expert's scale; for one network (or a pair that switches itself) it is a two-level guidance schedule.
+   */
   readonly experts?: { readonly lowScale: number; readonly boundary: number };
   /** CFG-Zero*: v = 0 for this many first steps (0 = optimised scale only). */
   readonly zeroStar?: { readonly zeroInitSteps: number };
@@ -139,6 +142,12 @@ export const PRESETS: readonly Preset[] = [
     },
   },
 ];
+
+/** "CFG 3", or for a scale that changes at a timestep "CFG 6 from timestep 600, 3 below". */
+export function describeGuidance(g: GuidanceSpec): string {
+  const e = g.experts;
+  return e === undefined || e.lowScale === g.scale ? `CFG ${g.scale}` : `CFG ${g.scale} from timestep ${e.boundary}, ${e.lowScale} below`;
+}
 
 export function findPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name.toLowerCase());

@@ -56,10 +56,10 @@ function fmtSeconds(s) { return s === null || s === undefined ? '–' : s < 60 ?
 async function loadModel() {
   const m = await (await fetch('/api/model')).json();
   $('#model').textContent = m.name + ': ' + m.frames + ' frames of ' + m.width + '×' + m.height + ' px; default sampler ' +
-    m.defaults.solver + ' ' + m.defaults.steps + ' steps, CFG ' + m.defaults.cfg + ', P&P ' + m.defaults.plan + ' (τ ' + m.defaults.tau + '), ' + m.defaults.nfe + ' NFE';
+    m.defaults.solver + ' ' + m.defaults.steps + ' steps, ' + m.defaults.guidance + ', P&P ' + m.defaults.plan + ' (τ ' + m.defaults.tau + '), ' + m.defaults.nfe + ' NFE';
   for (const p of m.prompts) $('#prompt').append(new Option(p.prompt, p.prompt));
   form.steps.placeholder = m.defaults.steps;
-  form.cfg.placeholder = m.defaults.cfg;
+  form.cfg.placeholder = m.defaults.cfgLow === null ? m.defaults.cfg : m.defaults.cfg + ' / ' + m.defaults.cfgLow;
   form.plan.placeholder = m.defaults.plan;
   form.tau.placeholder = m.defaults.tau;
 }

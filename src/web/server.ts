@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SelfRefineError, UsageError } from '../errors.js';
 import type { ShippedModel } from '../models/shipped.js';
-import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
+import { describeGuidance, PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { isFinished, JobQueue, QueueFullError, type JobQueueOptions, type JobStatus } from './jobs.js';
 import { PAGE_HTML } from './page.js';
@@ -79,6 +79,8 @@ function modelSummary(model: ShippedModel): Record<string, unknown> {
       steps: d.steps,
       shift: d.grid.kind === 'flow' ? d.grid.shift : null,
       cfg: d.guidance.scale,
+      cfgLow: d.guidance.experts?.lowScale ?? null,
+      guidance: describeGuidance(d.guidance),
       refine: d.refine.mode,
       plan: d.refine.mode === 'none' ? null : d.refine.plan,
       tau: d.refine.mode === 'none' ? null : d.refine.tau,

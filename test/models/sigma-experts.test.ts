@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../src/errors.js';
-import { DEFAULT_MODEL_CARD, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD, formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
 import type { VelocityRequest } from '../../src/models/contract.js';
 import type { LatentShape } from '../../src/core/tensor.js';
@@ -52,8 +52,11 @@ test('a card with a high-noise expert loads both files as one model, checks both
   const dir = mkdtempSync(join(tmpdir(), 'experts-'));
   try {
     cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
-    const single = await loadShippedModel(join(dir, 'card.json'), { threads: 1 });
-    const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
+    // The shipped card may itself name an expert: the single model is its low-noise network alone.
+    const { highNoiseExpert: _shipped, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'single.json'), JSON.stringify(card));
+    const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
+    assert.ok(!(single.network instanceof SigmaSwitchedExperts));
     // The expert here is the same network, so the pair must compute exactly what the single model does.
     const bytes = readFileSync(join(dir, 'model.onnx'));
     writeFileSync(join(dir, 'high.onnx'), bytes);
@@ -64,6 +67,8 @@ test('a card with a high-noise expert loads both files as one model, checks both
       assert.ok(paired.network instanceof SigmaSwitchedExperts);
       assert.equal((paired.network as SigmaSwitchedExperts).fromSigma, 0.8);
       assert.notEqual(modelWeightsId(paired.card), modelWeightsId(single.card), 'a bench cache tells the pair from the single model');
+      assert.equal(formatWeightsId(modelWeightsId(single.card)), `sha256 ${String(card.sha256).slice(0, 12)}…`);
+      assert.equal(formatWeightsId(modelWeightsId(paired.card)), `sha256 ${String(card.sha256).slice(0, 12)}…, high-noise expert ${sha.slice(0, 12)}… from σ 0.8`);
       const n = paired.network.shape.reduce((a, b) => a * b, 1);
       const x = new Float32Array(n);
       new NormalRng(4).fill(x);
