@@ -281,10 +281,11 @@ def main():
             raise SystemExit(f"the high-noise expert's latent {hst['latent']} differs from {st['latent']}")
         hparams = sum(p.numel() for p in hmodel.parameters())
         hblob, hsha, hcheck = export_network(hmodel, hst, os.path.join(a.out, "high.onnx"), a)
+        hwf = weights_file(a.high_run)
         high = {"onnx": "high.onnx", "sha256": hsha, "fromSigma": a.high_from_sigma, "onnxBytes": len(hblob),
                 "parameters": hparams, "architecture": architecture(hst["args"], F, h, w),
                 "training": training_info(a.high_run, hst), "check": hcheck,
-                **({"weightsFile": weights_file(a.high_run)} if weights_file(a.high_run) else {})}
+                **({"weightsFile": hwf} if hwf else {})}
 
     args = st["args"]
     lat = [C, F, h, w]
