@@ -244,6 +244,29 @@ def export_network(model, st, onnx_path, a):
     return blob, sha, check
 
 
+def extra_network(run, file_name, st, a, F, h, w, fields):
+    """A further network of the card (the high-noise expert, the autoguidance network): exported beside model.onnx
+    as file_name, its card entry with `fields`; None (and an earlier export's file removed) without a run."""
+    path = os.path.join(a.out, file_name)
+    if not run:
+        if os.path.exists(path):
+            os.remove(path)  # an earlier export's network: the new card does not name it
+        return None
+    model, xst = load_run(run, use_ema=True, ckpt_name=a.ckpt)
+    if list(xst["latent"]) != list(st["latent"]):
+        raise SystemExit(f"{run}: latent {xst['latent']} differs from the main network's {st['latent']}")
+    nparams = sum(p.numel() for p in model.parameters())  # before export_network stores the weights as float16 buffers
+    blob, sha, check = export_network(model, xst, path, a)
+    wf = weights_file(run)
+    return {"onnx": file_name, "sha256": sha, **fields, "onnxBytes": len(blob),
+            "parameters": nparams, "architecture": architecture(xst["args"], F, h, w),
+            "training": training_info(run, xst), "check": check, **({"weightsFile": wf} if wf else {}), "_st": xst}
+
+
+def public(entry):
+    return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
@@ -263,6 +286,12 @@ def main():
                          "with --sigma-range 0.8 1; the card's highNoiseExpert names it")
     ap.add_argument("--high-from-sigma", type=float, default=0.8,
                     help="the high-noise expert runs for sigma >= this (default 0.8)")
+    ap.add_argument("--guide-run", default=None,
+                    help="a weaker network of the same family (an earlier checkpoint) exported as guide.onnx for "
+                         "autoguidance; the card's autoguide names it")
+    ap.add_argument("--guide-weight", type=float, default=0.33,
+                    help="autoguidance weight: the conditional velocity becomes c + weight*(c - guide)")
+    ap.add_argument("--guide-from-sigma", type=float, default=0.8, help="the guide runs for sigma >= this")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, st = load_run(a.run, use_ema=True, ckpt_name=a.ckpt)
@@ -271,21 +300,11 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "model.onnx")
     blob, sha, check = export_network(model, st, onnx_path, a)
-    high = None
-    stale = os.path.join(a.out, "high.onnx")
-    if not a.high_run and os.path.exists(stale):
-        os.remove(stale)  # an earlier pair's expert: the new card does not name it
-    if a.high_run:
-        hmodel, hst = load_run(a.high_run, use_ema=True, ckpt_name=a.ckpt)
-        if list(hst["latent"]) != list(st["latent"]):
-            raise SystemExit(f"the high-noise expert's latent {hst['latent']} differs from {st['latent']}")
-        hparams = sum(p.numel() for p in hmodel.parameters())
-        hblob, hsha, hcheck = export_network(hmodel, hst, os.path.join(a.out, "high.onnx"), a)
-        hwf = weights_file(a.high_run)
-        high = {"onnx": "high.onnx", "sha256": hsha, "fromSigma": a.high_from_sigma, "onnxBytes": len(hblob),
-                "parameters": hparams, "architecture": architecture(hst["args"], F, h, w),
-                "training": training_info(a.high_run, hst), "check": hcheck,
-                **({"weightsFile": hwf} if hwf else {})}
+    high = extra_network(a.high_run, "high.onnx", st, a, F, h, w, {"fromSigma": a.high_from_sigma})
+    guide = extra_network(a.guide_run, "guide.onnx", st, a, F, h, w,
+                          {"weight": a.guide_weight, "fromSigma": a.guide_from_sigma})
+    hst = high["_st"] if high else None
+    gst = guide["_st"] if guide else None
 
     args = st["args"]
     lat = [C, F, h, w]
@@ -318,16 +337,19 @@ def main():
         "onnxBytes": len(blob),
         "opset": a.opset,
         "sha256": sha,
-        **({"highNoiseExpert": high} if high else {}),
+        **({"highNoiseExpert": public(high)} if high else {}),
+        **({"autoguide": public(guide)} if guide else {}),
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
         # an expert trained from the low-noise model's weights inherits its lineage: each command once, in order
         "reproduce": list(dict.fromkeys([
             *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
             *(dataset_commands(data_dirs(args, recorded_commands(a.high_run, hst))) if high else []),
+            *(dataset_commands(data_dirs(args, recorded_commands(a.guide_run, gst))) if guide else []),
             f"/usr/bin/python3 training/latent.py --data {TRAIN96K} --clips 4000 --out models/physics/vae.json",
             *train_commands(a.run, st),
             *(train_commands(a.high_run, hst) if high else []),
+            *(train_commands(a.guide_run, gst) if guide else []),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ])),
     }
@@ -339,7 +361,8 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(a.weights_out)), exist_ok=True)
         save_weights(a.weights_out, st, recorded_commands(a.run, st) + [" ".join(sys.argv)])
     print(json.dumps({"onnx": onnx_path, "bytes": len(blob), "sha256": sha, "step": st["step"], **check,
-                      **({"highNoiseExpert": {k: high[k] for k in ("onnx", "onnxBytes", "sha256", "check")}} if high else {})}, indent=1))
+                      **{key: {k: x[k] for k in ("onnx", "onnxBytes", "sha256", "check")}
+                         for key, x in (("highNoiseExpert", high), ("autoguide", guide)) if x}}, indent=1))
 
 
 if __name__ == "__main__":

@@ -28,9 +28,11 @@ def flow_grid(steps, shift):
 
 
 @torch.no_grad()
-def solve(model, x, grid, scen, given, gmask, cfg, high_model=None, boundary=1.0):
+def solve(model, x, grid, scen, given, gmask, cfg, high_model=None, boundary=1.0, guide=None):
     """Euler with CFG (Wan form u + cfg*(c - u)) along the sigma grid, from x at grid[0] to grid[-1].
-    With high_model, steps from sigma >= boundary use it instead (two experts, as Wan2.2 A14B)."""
+    With high_model, steps from sigma >= boundary use it instead (two experts, as Wan2.2 A14B).
+    guide = (network, weight, from_sigma): autoguidance as the TypeScript AutoguidedModel does it, the conditional
+    velocity pushed away from a weaker network's, c + weight*(c - guide(c)), for sigma >= from_sigma."""
     B = scen.shape[0]
     null = torch.full_like(scen, NULL_SCENARIO)
     for i in range(len(grid) - 1):
@@ -38,19 +40,21 @@ def solve(model, x, grid, scen, given, gmask, cfg, high_model=None, boundary=1.0
         sig = torch.full((B,), s)
         net = high_model if high_model is not None and s >= boundary else model
         if cfg == 1.0:
-            v = net(x, sig, scen, given, gmask)
+            vc = vu = net(x, sig, scen, given, gmask)
         else:
             out = net(torch.cat([x, x]), torch.cat([sig, sig]), torch.cat([scen, null]),
                         torch.cat([given, given]), torch.cat([gmask, gmask]))
             vc, vu = out[:B], out[B:]
-            v = vu + cfg * (vc - vu)
+        if guide is not None and guide[1] > 0 and s >= guide[2]:
+            vc = vc + guide[1] * (vc - guide[0](x, sig, scen, given, gmask))
+        v = vc if cfg == 1.0 else vu + cfg * (vc - vu)
         x = x + (sn - s) * v
     return x
 
 
-def sample(model, scen, given, gmask, steps, shift, cfg, gen):
+def sample(model, scen, given, gmask, steps, shift, cfg, gen, high_model=None, boundary=1.0, guide=None):
     x = torch.randn(given.shape, generator=gen)
-    return solve(model, x, flow_grid(steps, shift), scen, given, gmask, cfg)
+    return solve(model, x, flow_grid(steps, shift), scen, given, gmask, cfg, high_model, boundary, guide)
 
 
 def main():
@@ -69,9 +73,16 @@ def main():
     ap.add_argument("--given-from", default=None)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--high-run", default=None, help="a high-noise expert (run or weights file) for sigma >= --high-from-sigma")
+    ap.add_argument("--high-from-sigma", type=float, default=0.8)
+    ap.add_argument("--guide-run", default=None, help="an autoguidance network (run or weights file), e.g. an earlier checkpoint")
+    ap.add_argument("--guide-weight", type=float, default=0.0, help="autoguidance weight on the conditional velocity")
+    ap.add_argument("--guide-from-sigma", type=float, default=0.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, st = load_run(a.run, use_ema=not a.raw, ckpt_name=a.ckpt)
+    high = load_run(a.high_run)[0] if a.high_run else None
+    guide = (load_run(a.guide_run)[0], a.guide_weight, a.guide_from_sigma) if a.guide_run else None
     vae = LinearVAE.load(a.vae)
     gen = torch.Generator().manual_seed(a.seed)
     scen_ids = np.arange(a.n) % len(SCENARIO_NAMES)
@@ -91,12 +102,14 @@ def main():
     outs = []
     for s in range(0, a.n, a.batch):
         sc = torch.from_numpy(np.asarray(scen_ids[s : s + a.batch], dtype=np.int64))
-        outs.append(sample(model, sc, given_all[s : s + a.batch], gmask_all[s : s + a.batch], a.steps, a.shift, a.cfg, gen))
+        outs.append(sample(model, sc, given_all[s : s + a.batch], gmask_all[s : s + a.batch], a.steps, a.shift, a.cfg, gen,
+                           high, a.high_from_sigma, guide))
     z = torch.cat(outs).numpy()
     dt = time.time() - t0
     videos = vae.decode(z)
     write_dataset(a.out, videos, [SCENARIO_NAMES[i] for i in scen_ids], extra=extra)
-    print(f"{a.n} samples (step {st['step']}, {a.steps} Euler steps, shift {a.shift}, cfg {a.cfg}) in {dt:.1f}s -> {a.out}")
+    extras = (f", expert from {a.high_from_sigma}" if high else "") + (f", guide weight {a.guide_weight} from {a.guide_from_sigma}" if guide else "")
+    print(f"{a.n} samples (step {st['step']}, {a.steps} Euler steps, shift {a.shift}, cfg {a.cfg}{extras}) in {dt:.1f}s -> {a.out}")
 
 
 if __name__ == "__main__":

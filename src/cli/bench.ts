@@ -4,11 +4,11 @@ import { runBench, suiteMethods, type BenchResults } from '../bench/bench.js';
 import { headlineGroup, headlineMethods } from '../bench/report.js';
 import { getSuite, SUITES } from '../bench/suites.js';
 import { TASKS } from '../bench/tasks.js';
-import { DEFAULT_MODEL_CARD, loadShippedModel } from '../models/shipped.js';
+import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { parseInteger } from './sampler-options.js';
 
-interface BenchFlags {
+interface BenchFlags extends ModelFlags {
   suite: string;
   samples?: string;
   out?: string;
@@ -17,7 +17,6 @@ interface BenchFlags {
   workers?: string;
   reference?: string;
   resamples?: string;
-  model: string;
   progress?: boolean;
   json?: boolean;
   listMethods?: boolean;
@@ -32,7 +31,7 @@ const list = (s: string | undefined): string[] | undefined =>
         .filter((x) => x !== '');
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('benchmark every sampler (default, baselines, P&P and its ablations) on the shipped model: tables, plots, GIF grids')
     .option('--suite <name>', `paper (${SUITES.paper.description}), quick (${SUITES.quick.description}) or tune (${SUITES.tune.description})`, 'quick')
@@ -43,11 +42,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <n>', 'parallel lanes, each with its own model on one thread (default: min(2, cores))')
     .option('--reference <n>', `fresh true clips per task for the floor and the set metrics (default: paper ${SUITES.paper.referenceClips}, quick ${SUITES.quick.referenceClips}, tune ${SUITES.tune.referenceClips})`)
     .option('--resamples <n>', 'bootstrap resamples of the intervals')
-    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print results.json\'s headline as JSON')
-    .option('--list-methods', 'print the method ids and labels of the suite and exit')
-    .action(async (flags: BenchFlags) => {
+    .option('--list-methods', 'print the method ids and labels of the suite and exit');
+  addModelOptions(cmd).action(async (flags: BenchFlags) => {
       const suite = getSuite(flags.suite).name;
       if (flags.listMethods === true) {
         for (const m of suiteMethods(SUITES[suite], PHYSICS_DEFAULTS)) process.stdout.write(`${m.id.padEnd(24)} ${m.label}\n`);
@@ -64,7 +62,7 @@ export function registerBenchCommand(program: Command): void {
         referenceClips: flags.reference !== undefined ? parseInteger(flags.reference, '--reference', 0) : undefined,
         resamples: flags.resamples !== undefined ? parseInteger(flags.resamples, '--resamples', 1) : undefined,
         progress: flags.progress === false ? false : undefined,
-        loadModel: (threads) => loadShippedModel(flags.model, { threads }),
+        loadModel: (threads) => loadModelFromFlags(flags, threads),
       });
       if (flags.json === true) process.stdout.write(`${JSON.stringify(summary(results, out, files))}\n`);
       else process.stdout.write(text(results, out, files.length));

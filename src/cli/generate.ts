@@ -7,7 +7,8 @@ import { UsageError } from '../errors.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { gifBytes, maskPicture, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
-import { DEFAULT_MODEL_CARD, loadShippedModel, scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
+import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
+import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
@@ -15,7 +16,7 @@ import { writeDataset } from '../world/dataset.js';
 import { samplingProgress } from './progress.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
-interface GenerateFlags extends SamplerFlags {
+interface GenerateFlags extends SamplerFlags, ModelFlags {
   prompt?: string;
   image?: string;
   givenFrames?: string;
@@ -24,7 +25,6 @@ interface GenerateFlags extends SamplerFlags {
   count?: string;
   maskVideo?: boolean;
   listPrompts?: boolean;
-  model: string;
   scale?: string;
   fps?: string;
   mp4?: boolean;
@@ -43,13 +43,12 @@ export function registerGenerateCommand(program: Command): void {
     .option('--count <n>', 'generate N samples into a dataset directory for `selfrefine eval` (prompts cycle when --prompt is omitted)')
     .option('--mask-video', 'also write a picture of the uncertainty mask at each refined step over the frames')
     .option('--list-prompts', 'print the prompts the model knows, one per line')
-    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
     .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8)')
     .option('--fps <n>', 'frames per second of GIF/MP4 (default 8)')
     .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
     .option('--json', 'print a JSON summary');
-  addSamplerOptions(cmd).action(async (flags: GenerateFlags) => {
-    const model = await loadShippedModel(flags.model);
+  addSamplerOptions(addModelOptions(cmd)).action(async (flags: GenerateFlags) => {
+    const model = await loadModelFromFlags(flags);
     try {
       if (flags.listPrompts === true) {
         for (const s of model.card.scenarios) process.stdout.write(`${s.prompt}\n`);

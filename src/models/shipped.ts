@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { formatShape, sameShape } from '../core/tensor.js';
 import { OnnxVelocityModel, type OnnxModelOptions } from './onnx/backend.js';
 import { loadModelCard, type LoadedCard, type ModelCard } from './onnx/card.js';
+import { AutoguidedModel } from './autoguided.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from './sigma-experts.js';
 import { PatchPcaVae } from './vae.js';
 
@@ -13,7 +14,7 @@ export const DEFAULT_MODEL_CARD = fileURLToPath(new URL('../../../models/physics
 
 export interface ShippedModel {
   readonly card: ModelCard;
-  /** The ONNX network, or the pair of them when the card names a high-noise expert. */
+  /** The ONNX network; the pair of them when the card names a high-noise expert; autoguided when it names a guide. */
   readonly network: ScenarioVelocityModel;
   readonly vae: PatchPcaVae;
   readonly frames: number;
@@ -22,8 +23,13 @@ export interface ShippedModel {
   dispose(): Promise<void>;
 }
 
-export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: OnnxModelOptions = {}): Promise<ShippedModel> {
-  const loaded = loadModelCard(cardPath);
+export interface ShippedModelOptions extends OnnxModelOptions {
+  /** Replaces the card's autoguidance weight; 0 runs the model without its guide (the guide is then not loaded). */
+  readonly guideWeight?: number;
+}
+
+export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: ShippedModelOptions = {}): Promise<ShippedModel> {
+  const loaded = withGuideWeight(loadModelCard(cardPath), cardPath, options.guideWeight);
   const { card, dir } = loaded;
   const network = await startNetwork(loaded, cardPath, options);
   try {
@@ -40,30 +46,69 @@ export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: O
   }
 }
 
+/** The card as it runs with `guideWeight`: the weight replaced, or the guide dropped at 0 (so ids and reports say so). */
+function withGuideWeight(loaded: LoadedCard, cardPath: string, guideWeight: number | undefined): LoadedCard {
+  if (guideWeight === undefined) return loaded;
+  const { card, autoguide } = loaded;
+  if (card.autoguide === undefined || autoguide === undefined) throw new UsageError(`${cardPath}: the model has no autoguide network, so a guide weight does not apply`);
+  if (!(Number.isFinite(guideWeight) && guideWeight >= 0)) throw new UsageError(`the guide weight must be a finite number ≥ 0, got ${guideWeight}`);
+  if (guideWeight === 0) {
+    const { autoguide: _dropped, ...plainCard } = card;
+    const { autoguide: _file, ...plain } = loaded;
+    return { ...plain, card: plainCard };
+  }
+  return { ...loaded, card: { ...card, autoguide: { ...card.autoguide, weight: guideWeight } }, autoguide: { ...autoguide, weight: guideWeight } };
+}
+
 async function startNetwork(loaded: LoadedCard, cardPath: string, options: OnnxModelOptions): Promise<ScenarioVelocityModel> {
-  const { card, dir, onnxBytes, highNoiseExpert } = loaded;
-  const low = await OnnxVelocityModel.start(card, dir, onnxBytes, cardPath, options);
-  if (highNoiseExpert === undefined) return low;
+  const { card, dir, onnxBytes, highNoiseExpert, autoguide } = loaded;
+  const started: ScenarioVelocityModel[] = [];
+  const start = async (bytes: Uint8Array, where: string): Promise<ScenarioVelocityModel> => {
+    const network = await OnnxVelocityModel.start(card, dir, bytes, where, options);
+    started.push(network);
+    return network;
+  };
   try {
-    const high = await OnnxVelocityModel.start(card, dir, highNoiseExpert.onnxBytes, highNoiseExpert.onnxPath, options);
-    return new SigmaSwitchedExperts(high, low, highNoiseExpert.fromSigma);
+    const low = await start(onnxBytes, cardPath);
+    const main = highNoiseExpert === undefined ? low : new SigmaSwitchedExperts(await start(highNoiseExpert.onnxBytes, highNoiseExpert.onnxPath), low, highNoiseExpert.fromSigma);
+    if (autoguide === undefined) return main;
+    const guide = await start(autoguide.onnxBytes, autoguide.onnxPath);
+    return new AutoguidedModel(main, guide, { weight: autoguide.weight, fromSigma: autoguide.fromSigma });
   } catch (err) {
-    await low.dispose();
+    await Promise.all(started.map((n) => n.dispose()));
     throw err;
   }
 }
 
-/** What identifies the weights a card runs: its file's sha256, and the high-noise expert's when it has one. */
+/**
+ * What identifies the weights a card runs: its file's sha256, then `+high@σ` for a high-noise expert and
+ * `~guide@σ*λ` for an autoguidance network (results.json stores this string; formatWeightsId reads it back).
+ */
 export function modelWeightsId(card: ModelCard): string {
-  return card.highNoiseExpert === undefined ? card.sha256 : `${card.sha256}+${card.highNoiseExpert.sha256}@${card.highNoiseExpert.fromSigma}`;
+  const { highNoiseExpert: expert, autoguide: guide } = card;
+  const high = expert === undefined ? '' : `+${expert.sha256}@${expert.fromSigma}`;
+  const guided = guide === undefined ? '' : `~${guide.sha256}@${guide.fromSigma}*${guide.weight}`;
+  return `${card.sha256}${high}${guided}`;
 }
 
-/** A weights id for people: "sha256 5e226372d6aa…", with ", high-noise expert a1c1d72a9ac5… from σ 0.8" for a pair. */
+/**
+ * A weights id for people: "sha256 5e226372d6aa…", with ", high-noise expert a1c1d72a9ac5… from σ 0.8" for a pair
+ * and ", autoguided by 0f3c…, weight 0.33 from σ 0.8" for a guide.
+ */
 export function formatWeightsId(id: string): string {
-  const [low, expert] = id.split('+');
-  if (expert === undefined) return `sha256 ${low.slice(0, 12)}…`;
-  const [high, fromSigma] = expert.split('@');
-  return `sha256 ${low.slice(0, 12)}…, high-noise expert ${high.slice(0, 12)}… from σ ${fromSigma}`;
+  const [networks, guide] = id.split('~');
+  const [low, expert] = networks.split('+');
+  const parts = [`sha256 ${low.slice(0, 12)}…`];
+  if (expert !== undefined) {
+    const [high, fromSigma] = expert.split('@');
+    parts.push(`high-noise expert ${high.slice(0, 12)}… from σ ${fromSigma}`);
+  }
+  if (guide !== undefined) {
+    const [sha, rest = ''] = guide.split('@');
+    const [fromSigma, weight] = rest.split('*');
+    parts.push(`autoguided by ${sha.slice(0, 12)}…, weight ${weight} from σ ${fromSigma}`);
+  }
+  return parts.join(', ');
 }
 
 /** Resolve a prompt (its text, case-insensitive, or the scenario name) to the scenario name. */

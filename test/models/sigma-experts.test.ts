@@ -52,8 +52,8 @@ test('a card with a high-noise expert loads both files as one model, checks both
   const dir = mkdtempSync(join(tmpdir(), 'experts-'));
   try {
     cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
-    // The shipped card may itself name an expert: the single model is its low-noise network alone.
-    const { highNoiseExpert: _shipped, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
+    // The shipped card may itself name an expert and a guide: the single model is its low-noise network alone.
+    const { highNoiseExpert: _shipped, autoguide: _guide, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(dir, 'single.json'), JSON.stringify(card));
     const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
     assert.ok(!(single.network instanceof SigmaSwitchedExperts));

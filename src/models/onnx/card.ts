@@ -27,6 +27,14 @@ export const modelCardSchema = z.object({
     .object({ onnx: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), fromSigma: z.number().gt(0).lt(1) })
     .passthrough()
     .optional(),
+  /**
+   * Autoguidance: a weaker network of the same family (same inputs, outputs and conditioning) that the conditional
+   * velocity is pushed away from, v_c + weight·(v_c − v_guide), for σ ≥ fromSigma (src/models/autoguided.ts).
+   */
+  autoguide: z
+    .object({ onnx: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), weight: z.number().nonnegative(), fromSigma: z.number().min(0).lt(1) })
+    .passthrough()
+    .optional(),
 }).passthrough();
 
 export type ModelCard = z.infer<typeof modelCardSchema>;
@@ -40,6 +48,8 @@ export interface LoadedCard {
   readonly onnxBytes: Uint8Array;
   /** The high-noise expert's file, checked against its sha256, when the card names one. */
   readonly highNoiseExpert?: { readonly onnxPath: string; readonly onnxBytes: Uint8Array; readonly fromSigma: number };
+  /** The autoguidance network's file, checked against its sha256, when the card names one. */
+  readonly autoguide?: { readonly onnxPath: string; readonly onnxBytes: Uint8Array; readonly weight: number; readonly fromSigma: number };
 }
 
 function readText(path: string, what: string): string {
@@ -72,10 +82,21 @@ export function loadModelCard(cardPath: string): LoadedCard {
   const dir = dirname(cardPath);
   const onnxPath = join(dir, card.onnx);
   const onnxBytes = readCheckedOnnx(onnxPath, card.sha256);
-  const expert = card.highNoiseExpert;
-  if (expert === undefined) return { card, dir, onnxPath, onnxBytes };
-  const expertPath = join(dir, expert.onnx);
-  return { card, dir, onnxPath, onnxBytes, highNoiseExpert: { onnxPath: expertPath, onnxBytes: readCheckedOnnx(expertPath, expert.sha256), fromSigma: expert.fromSigma } };
+  const { highNoiseExpert: expert, autoguide: guide } = card;
+  return {
+    card,
+    dir,
+    onnxPath,
+    onnxBytes,
+    ...(expert === undefined ? {} : { highNoiseExpert: { ...readExtraNetwork(dir, expert), fromSigma: expert.fromSigma } }),
+    ...(guide === undefined ? {} : { autoguide: { ...readExtraNetwork(dir, guide), weight: guide.weight, fromSigma: guide.fromSigma } }),
+  };
+}
+
+/** A further network the card names beside its main one (`onnx` relative to the card, checked against `sha256`). */
+function readExtraNetwork(dir: string, entry: { readonly onnx: string; readonly sha256: string }): { onnxPath: string; onnxBytes: Uint8Array } {
+  const onnxPath = join(dir, entry.onnx);
+  return { onnxPath, onnxBytes: readCheckedOnnx(onnxPath, entry.sha256) };
 }
 
 /** A model file's bytes, after checking them against the sha256 the card records. */

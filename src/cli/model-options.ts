@@ -1,0 +1,22 @@
+// The options that pick the shipped model and how it runs: --model (its card) and --guide-weight (autoguidance).
+import type { Command } from 'commander';
+import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
+import { parseNumber } from './sampler-options.js';
+
+export interface ModelFlags {
+  model: string;
+  guideWeight?: string;
+}
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
+    .option('--guide-weight <w>', "autoguidance weight, replacing the card's (0 runs the model without its guide network)");
+}
+
+/** Load the model the flags name; `threads` for the ONNX sessions (default: all cores). */
+export async function loadModelFromFlags(flags: ModelFlags, threads?: number): Promise<ShippedModel> {
+  const guideWeight =
+    flags.guideWeight !== undefined ? parseNumber(flags.guideWeight, '--guide-weight', (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0') : undefined;
+  return loadShippedModel(flags.model, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
+}

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { UsageError } from '../../src/errors.js';
+import { AutoguidedModel } from '../../src/models/autoguided.js';
+import { DEFAULT_MODEL_CARD, formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import type { ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
+import type { VelocityRequest } from '../../src/models/contract.js';
+import type { LatentShape } from '../../src/core/tensor.js';
+import { NormalRng } from '../../src/core/rng.js';
+import { runSampler } from '../../src/pipeline/run.js';
+import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
+
+/** A stand-in network: velocity = value + (1 for the conditional branch), recording each call's batch labels. */
+function stubModel(value: number, calls: (string | null)[][] = [], shape: LatentShape = [1, 1, 1, 2]): ScenarioVelocityModel & { disposed: boolean } {
+  return {
+    shape,
+    disposed: false,
+    scenarioId: (label) => (label === null ? 9 : 0),
+    async velocity(req: readonly VelocityRequest[], _sigma: number, _t: number, out: readonly Float32Array[]) {
+      calls.push(req.map((r) => r.condition.label));
+      req.forEach((r, i) => out[i].fill(value + (r.condition.label === null ? 0 : 1)));
+    },
+    async dispose() {
+      this.disposed = true;
+    },
+  };
+}
+
+const cond: VelocityRequest = { x: new Float32Array(2), condition: { label: 'drift' } };
+const uncond: VelocityRequest = { x: new Float32Array(2), condition: { label: null } };
+
+test('autoguidance pushes the conditional velocity away from the guide, c + λ(c − guide), from fromSigma up; the unconditional branch is untouched', async () => {
+  const guideCalls: (string | null)[][] = [];
+  const main = stubModel(2);
+  const guide = stubModel(0.5, guideCalls);
+  const model = new AutoguidedModel(main, guide, { weight: 0.5, fromSigma: 0.8 });
+  const out = [new Float32Array(2), new Float32Array(2)];
+  await model.velocity([cond, uncond], 0.9, 900, out);
+  // main: c = 3, u = 2; guide: c = 1.5 → 3 + 0.5·(3 − 1.5) = 3.75
+  assert.deepEqual([...out[0]], [3.75, 3.75]);
+  assert.deepEqual([...out[1]], [2, 2]);
+  assert.deepEqual(guideCalls, [['drift']], 'the guide evaluates the conditional request only');
+  await model.velocity([cond, uncond], 0.7999, 799, out);
+  assert.deepEqual([...out[0]], [3, 3], 'below fromSigma the main network alone answers');
+  assert.equal(guideCalls.length, 1);
+  await model.velocity([uncond], 0.95, 950, [out[1]]);
+  assert.equal(guideCalls.length, 1, 'an unconditional-only batch needs no guide');
+  const off = new AutoguidedModel(stubModel(2), stubModel(0.5, guideCalls), { weight: 0, fromSigma: 0 });
+  await off.velocity([cond], 0.99, 990, [out[0]]);
+  assert.deepEqual([...out[0]], [3, 3]);
+  assert.equal(guideCalls.length, 1, 'weight 0 never runs the guide');
+  await model.dispose();
+  assert.ok(main.disposed && guide.disposed);
+  assert.throws(() => new AutoguidedModel(stubModel(1), stubModel(1), { weight: -1, fromSigma: 0 }), (e: Error) => e instanceof UsageError && /weight/.test(e.message));
+  assert.throws(() => new AutoguidedModel(stubModel(1), stubModel(1), { weight: 1, fromSigma: 1 }), (e: Error) => e instanceof UsageError && /fromSigma/.test(e.message));
+  assert.throws(() => new AutoguidedModel(stubModel(1), stubModel(1, [], [1, 1, 1, 3]), { weight: 1, fromSigma: 0 }), /latent shape/);
+});
+
+test('the sampler pipeline spends one NFE per guided velocity with autoguidance, and the guide runs only on the steps from fromSigma', async () => {
+  const guideCalls: (string | null)[][] = [];
+  const model = new AutoguidedModel(stubModel(1), stubModel(0, guideCalls), { weight: 0.3, fromSigma: 0.8 });
+  const plain = stubModel(1);
+  const noise = () => {
+    const rng = new NormalRng(3);
+    const initialNoise = new Float32Array(2);
+    rng.fill(initialNoise);
+    return { initialNoise, noise: rng };
+  };
+  const config = { ...PHYSICS_DEFAULTS, refine: { mode: 'none' as const } };
+  const guided = await runSampler(config, { model, condition: { label: 'drift' }, ...noise() });
+  const unguided = await runSampler(config, { model: plain, condition: { label: 'drift' }, ...noise() });
+  assert.equal(guided.nfe, unguided.nfe);
+  const highSteps = [...guided.grid.sigmas.subarray(0, -1)].filter((s) => s >= 0.8).length;
+  assert.ok(highSteps > 0 && highSteps < guided.nfe);
+  assert.equal(guideCalls.length, highSteps, 'the guide runs once per step from σ 0.8');
+  assert.notDeepEqual([...guided.x], [...unguided.x], 'the guide changes the sample');
+});
+
+test('a card that names an autoguide network loads it (sha256 checked) and computes the plain model when the guide is the same network', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoguide-'));
+  try {
+    cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
+    const { highNoiseExpert: _expert, autoguide: _guide, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'single.json'), JSON.stringify(card));
+    const bytes = readFileSync(join(dir, 'model.onnx'));
+    writeFileSync(join(dir, 'guide.onnx'), bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'guided.json'), JSON.stringify({ ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: 0.5, fromSigma: 0.8 } }));
+    const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
+    const guided = await loadShippedModel(join(dir, 'guided.json'), { threads: 1 });
+    try {
+      assert.ok(guided.network instanceof AutoguidedModel);
+      assert.equal(formatWeightsId(modelWeightsId(guided.card)), `sha256 ${String(card.sha256).slice(0, 12)}…, autoguided by ${sha.slice(0, 12)}…, weight 0.5 from σ 0.8`);
+      const n = guided.network.shape.reduce((a, b) => a * b, 1);
+      const x = new Float32Array(n);
+      new NormalRng(4).fill(x);
+      const a = [new Float32Array(n)];
+      const b = [new Float32Array(n)];
+      await single.network.velocity([{ x, condition: { label: 'drift' } }], 0.9, 900, a);
+      await guided.network.velocity([{ x, condition: { label: 'drift' } }], 0.9, 900, b);
+      assert.deepEqual(b[0], a[0], 'c + λ(c − c) = c');
+    } finally {
+      await guided.dispose();
+      await single.dispose();
+    }
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(join(dir, 'guide.onnx'), bytes);
+    await assert.rejects(loadShippedModel(join(dir, 'guided.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /guide\.onnx: sha256 .* does not match the model card/.test(e.message));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: -1, fromSigma: 0.8 } }));
+    await assert.rejects(loadShippedModel(join(dir, 'bad.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'autoguide\.weight'/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
