@@ -4,8 +4,8 @@
 // threads; beside it, the same network in PyTorch when Debian's torch and the training run's
 // weights are present (training/bench_torch.py), measured in the same run. A card with a high-noise expert
 // gets both networks measured, each at a σ where the shipped model runs it; a card with an autoguide network gets
-// that network measured too, and the whole guided evaluation at high noise (both branches of the main network and
-// the guide's conditional branch, run side by side in their workers).
+// that network measured too, and the whole guided evaluation at high noise (both branches of the main network, then
+// the guide's conditional branch, each in its worker).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

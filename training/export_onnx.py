@@ -246,12 +246,13 @@ def export_network(model, st, onnx_path, a):
 
 def extra_network(run, file_name, st, a, F, h, w, fields):
     """A further network of the card (the high-noise expert, the autoguidance network): exported beside model.onnx
-    as file_name, its card entry with `fields`; None (and an earlier export's file removed) without a run."""
+    as file_name. Returns (its card entry with `fields`, its checkpoint state), or (None, None) without a run, after
+    removing an earlier export's file."""
     path = os.path.join(a.out, file_name)
     if not run:
         if os.path.exists(path):
             os.remove(path)  # an earlier export's network: the new card does not name it
-        return None
+        return None, None
     model, xst = load_run(run, use_ema=True, ckpt_name=a.ckpt)
     if list(xst["latent"]) != list(st["latent"]):
         raise SystemExit(f"{run}: latent {xst['latent']} differs from the main network's {st['latent']}")
@@ -260,11 +261,7 @@ def extra_network(run, file_name, st, a, F, h, w, fields):
     wf = weights_file(run)
     return {"onnx": file_name, "sha256": sha, **fields, "onnxBytes": len(blob),
             "parameters": nparams, "architecture": architecture(xst["args"], F, h, w),
-            "training": training_info(run, xst), "check": check, **({"weightsFile": wf} if wf else {}), "_st": xst}
-
-
-def public(entry):
-    return {k: v for k, v in entry.items() if not k.startswith("_")}
+            "training": training_info(run, xst), "check": check, **({"weightsFile": wf} if wf else {})}, xst
 
 
 def main():
@@ -300,14 +297,14 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "model.onnx")
     blob, sha, check = export_network(model, st, onnx_path, a)
-    high = extra_network(a.high_run, "high.onnx", st, a, F, h, w, {"fromSigma": a.high_from_sigma})
-    guide = extra_network(a.guide_run, "guide.onnx", st, a, F, h, w,
-                          {"weight": a.guide_weight, "fromSigma": a.guide_from_sigma})
-    hst = high["_st"] if high else None
-    gst = guide["_st"] if guide else None
+    high, hst = extra_network(a.high_run, "high.onnx", st, a, F, h, w, {"fromSigma": a.high_from_sigma})
+    guide, gst = extra_network(a.guide_run, "guide.onnx", st, a, F, h, w,
+                               {"weight": a.guide_weight, "fromSigma": a.guide_from_sigma})
 
     args = st["args"]
     lat = [C, F, h, w]
+    # every exported network's run and checkpoint state, for the reproduce commands
+    networks = [(a.run, st)] + [(run, rst) for run, rst in ((a.high_run, hst), (a.guide_run, gst)) if rst is not None]
     card = {
         "name": a.name,
         "description": f"Small video {'U-Net' if args.get('arch') == 'unet' else 'DiT'} (flow matching, velocity target) trained on the selfrefine physics world: "
@@ -337,19 +334,15 @@ def main():
         "onnxBytes": len(blob),
         "opset": a.opset,
         "sha256": sha,
-        **({"highNoiseExpert": public(high)} if high else {}),
-        **({"autoguide": public(guide)} if guide else {}),
+        **({"highNoiseExpert": high} if high else {}),
+        **({"autoguide": guide} if guide else {}),
         "check": check,
         "exported": datetime.datetime.utcnow().isoformat(timespec="seconds") + "Z",
-        # an expert trained from the low-noise model's weights inherits its lineage: each command once, in order
+        # networks trained from the same chain share their lineage: each command once, in order
         "reproduce": list(dict.fromkeys([
-            *dataset_commands(data_dirs(args, recorded_commands(a.run, st))),
-            *(dataset_commands(data_dirs(args, recorded_commands(a.high_run, hst))) if high else []),
-            *(dataset_commands(data_dirs(args, recorded_commands(a.guide_run, gst))) if guide else []),
+            *(c for run, rst in networks for c in dataset_commands(data_dirs(args, recorded_commands(run, rst)))),
             f"/usr/bin/python3 training/latent.py --data {TRAIN96K} --clips 4000 --out models/physics/vae.json",
-            *train_commands(a.run, st),
-            *(train_commands(a.high_run, hst) if high else []),
-            *(train_commands(a.guide_run, gst) if guide else []),
+            *(c for run, rst in networks for c in train_commands(run, rst)),
             "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 " + " ".join(sys.argv),
         ])),
     }

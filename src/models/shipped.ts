@@ -46,12 +46,14 @@ export async function loadShippedModel(cardPath = DEFAULT_MODEL_CARD, options: S
   }
 }
 
-/** The card as it runs with `guideWeight`: the weight replaced, or the guide dropped at 0 (so ids and reports say so). */
+/**
+ * The card as it runs with `guideWeight`: the weight replaced, or the guide dropped at 0 (so ids and reports say so).
+ * AutoguidedModel checks the weight itself.
+ */
 function withGuideWeight(loaded: LoadedCard, cardPath: string, guideWeight: number | undefined): LoadedCard {
   if (guideWeight === undefined) return loaded;
   const { card, autoguide } = loaded;
   if (card.autoguide === undefined || autoguide === undefined) throw new UsageError(`${cardPath}: the model has no autoguide network, so a guide weight does not apply`);
-  if (!(Number.isFinite(guideWeight) && guideWeight >= 0)) throw new UsageError(`the guide weight must be a finite number ≥ 0, got ${guideWeight}`);
   if (guideWeight === 0) {
     const { autoguide: _dropped, ...plainCard } = card;
     const { autoguide: _file, ...plain } = loaded;

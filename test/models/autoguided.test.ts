@@ -1,18 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { UsageError } from '../../src/errors.js';
 import { AutoguidedModel } from '../../src/models/autoguided.js';
-import { DEFAULT_MODEL_CARD, formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
 import type { ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
 import type { VelocityRequest } from '../../src/models/contract.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { runSampler } from '../../src/pipeline/run.js';
 import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
+import { assertSameVelocity, withShippedCopy } from './shipped-copy.js';
 
 /** A stand-in network: velocity = value + (1 for the conditional branch), recording each call's batch labels. */
 function stubModel(value: number, calls: (string | null)[][] = [], shape: LatentShape = [1, 1, 1, 2]): ScenarioVelocityModel & { disposed: boolean } {
@@ -81,38 +79,21 @@ test('the sampler pipeline spends one NFE per guided velocity with autoguidance,
 });
 
 test('a card that names an autoguide network loads it (sha256 checked) and computes the plain model when the guide is the same network', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoguide-'));
-  try {
-    cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
-    const { highNoiseExpert: _expert, autoguide: _guide, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(dir, 'single.json'), JSON.stringify(card));
-    const bytes = readFileSync(join(dir, 'model.onnx'));
-    writeFileSync(join(dir, 'guide.onnx'), bytes);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    writeFileSync(join(dir, 'guided.json'), JSON.stringify({ ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: 0.5, fromSigma: 0.8 } }));
+  await withShippedCopy('autoguide-', 'guide.onnx', async ({ dir, card, sha, writeCard, corruptExtra }) => {
+    const guidedCard = writeCard('guided.json', { ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: 0.5, fromSigma: 0.8 } });
     const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
-    const guided = await loadShippedModel(join(dir, 'guided.json'), { threads: 1 });
+    const guided = await loadShippedModel(guidedCard, { threads: 1 });
     try {
       assert.ok(guided.network instanceof AutoguidedModel);
       assert.equal(formatWeightsId(modelWeightsId(guided.card)), `sha256 ${String(card.sha256).slice(0, 12)}…, autoguided by ${sha.slice(0, 12)}…, weight 0.5 from σ 0.8`);
-      const n = guided.network.shape.reduce((a, b) => a * b, 1);
-      const x = new Float32Array(n);
-      new NormalRng(4).fill(x);
-      const a = [new Float32Array(n)];
-      const b = [new Float32Array(n)];
-      await single.network.velocity([{ x, condition: { label: 'drift' } }], 0.9, 900, a);
-      await guided.network.velocity([{ x, condition: { label: 'drift' } }], 0.9, 900, b);
-      assert.deepEqual(b[0], a[0], 'c + λ(c − c) = c');
+      await assertSameVelocity(single.network, guided.network, [0.9], 'c + λ(c − c) = c');
     } finally {
       await guided.dispose();
       await single.dispose();
     }
-    bytes[bytes.length >> 1] ^= 0xff;
-    writeFileSync(join(dir, 'guide.onnx'), bytes);
-    await assert.rejects(loadShippedModel(join(dir, 'guided.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /guide\.onnx: sha256 .* does not match the model card/.test(e.message));
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: -1, fromSigma: 0.8 } }));
-    await assert.rejects(loadShippedModel(join(dir, 'bad.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'autoguide\.weight'/.test(e.message));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    corruptExtra();
+    await assert.rejects(loadShippedModel(guidedCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /guide\.onnx: sha256 .* does not match the model card/.test(e.message));
+    const badCard = writeCard('bad.json', { ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: -1, fromSigma: 0.8 } });
+    await assert.rejects(loadShippedModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'autoguide\.weight'/.test(e.message));
+  });
 });

@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { UsageError } from '../../src/errors.js';
-import { DEFAULT_MODEL_CARD, formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
 import type { VelocityRequest } from '../../src/models/contract.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { runSampler } from '../../src/pipeline/run.js';
 import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
+import { assertSameVelocity, withShippedCopy } from './shipped-copy.js';
 
 /** A stand-in network whose velocity is a constant, so a call shows which expert answered. */
 function constantModel(value: number, shape: LatentShape = [1, 1, 1, 2], calls: number[] = []): ScenarioVelocityModel & { disposed: boolean } {
@@ -49,51 +48,32 @@ test('sigma-switched experts: the high-noise expert answers for σ ≥ fromSigma
 });
 
 test('a card with a high-noise expert loads both files as one model, checks both sha256, and computes what the single model does when the expert is the same network', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'experts-'));
-  try {
-    cpSync(join(DEFAULT_MODEL_CARD, '..'), dir, { recursive: true });
+  await withShippedCopy('experts-', 'high.onnx', async ({ dir, card, sha, writeCard, corruptExtra }) => {
     // The shipped card may itself name an expert and a guide: the single model is its low-noise network alone.
-    const { highNoiseExpert: _shipped, autoguide: _guide, ...card } = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(dir, 'single.json'), JSON.stringify(card));
     const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
     assert.ok(!(single.network instanceof SigmaSwitchedExperts));
     // The expert here is the same network, so the pair must compute exactly what the single model does.
-    const bytes = readFileSync(join(dir, 'model.onnx'));
-    writeFileSync(join(dir, 'high.onnx'), bytes);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    writeFileSync(join(dir, 'pair.json'), JSON.stringify({ ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 0.8 } }));
-    const paired = await loadShippedModel(join(dir, 'pair.json'), { threads: 1 });
+    const pairCard = writeCard('pair.json', { ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 0.8 } });
+    const paired = await loadShippedModel(pairCard, { threads: 1 });
     try {
       assert.ok(paired.network instanceof SigmaSwitchedExperts);
       assert.equal((paired.network as SigmaSwitchedExperts).fromSigma, 0.8);
       assert.notEqual(modelWeightsId(paired.card), modelWeightsId(single.card), 'a bench cache tells the pair from the single model');
       assert.equal(formatWeightsId(modelWeightsId(single.card)), `sha256 ${String(card.sha256).slice(0, 12)}…`);
       assert.equal(formatWeightsId(modelWeightsId(paired.card)), `sha256 ${String(card.sha256).slice(0, 12)}…, high-noise expert ${sha.slice(0, 12)}… from σ 0.8`);
-      const n = paired.network.shape.reduce((a, b) => a * b, 1);
-      const x = new Float32Array(n);
-      new NormalRng(4).fill(x);
-      for (const sigma of [0.9, 0.5]) {
-        const a = [new Float32Array(n)];
-        const b = [new Float32Array(n)];
-        await single.network.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), a);
-        await paired.network.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), b);
-        assert.deepEqual(b[0], a[0]);
-      }
+      await assertSameVelocity(single.network, paired.network, [0.9, 0.5]);
     } finally {
       await paired.dispose();
       await single.dispose();
     }
 
-    bytes[bytes.length >> 1] ^= 0xff;
-    writeFileSync(join(dir, 'high.onnx'), bytes);
-    await assert.rejects(loadShippedModel(join(dir, 'pair.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /high\.onnx: sha256 .* does not match the model card/.test(e.message));
+    corruptExtra();
+    await assert.rejects(loadShippedModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /high\.onnx: sha256 .* does not match the model card/.test(e.message));
     rmSync(join(dir, 'high.onnx'));
-    await assert.rejects(loadShippedModel(join(dir, 'pair.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /cannot read model file .*high\.onnx/.test(e.message));
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 1.5 } }));
-    await assert.rejects(loadShippedModel(join(dir, 'bad.json'), { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'highNoiseExpert\.fromSigma'/.test(e.message));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    await assert.rejects(loadShippedModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /cannot read model file .*high\.onnx/.test(e.message));
+    const badCard = writeCard('bad.json', { ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 1.5 } });
+    await assert.rejects(loadShippedModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'highNoiseExpert\.fromSigma'/.test(e.message));
+  });
 });
 
 test('the sampler pipeline runs a sigma-switched pair as one model: each expert answers on its own steps, refinement included', async () => {
