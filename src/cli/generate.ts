@@ -15,8 +15,10 @@ import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset.js';
 import { samplingProgress } from './progress.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { addFolderOptions, runFolderGenerate, type FolderFlags } from './generate-folder.js';
+import { isModelFolder } from '../models/folder/folder.js';
 
-interface GenerateFlags extends SamplerFlags, ModelFlags {
+interface GenerateFlags extends SamplerFlags, ModelFlags, FolderFlags {
   prompt?: string;
   image?: string;
   givenFrames?: string;
@@ -34,7 +36,9 @@ interface GenerateFlags extends SamplerFlags, ModelFlags {
 export function registerGenerateCommand(program: Command): void {
   const cmd = program
     .command('generate')
-    .description('generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy)')
+    .description(
+      'generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy), or sample a model folder (--model DIR: Wan2.1/2.2, Cosmos-Predict2.5 ONNX exports; docs/models.md)',
+    )
     .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name)')
     .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size')
     .option('--given-frames <clip.npy:N>', 'image-to-video: the first N frames of a [3,F,H,W] (or [1,3,F,H,W]) clip')
@@ -47,7 +51,12 @@ export function registerGenerateCommand(program: Command): void {
     .option('--fps <n>', 'frames per second of GIF/MP4 (default 8)')
     .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
     .option('--json', 'print a JSON summary');
-  addSamplerOptions(addModelOptions(cmd)).action(async (flags: GenerateFlags) => {
+  addFolderOptions(addSamplerOptions(addModelOptions(cmd))).action(async (flags: GenerateFlags) => {
+    if (isModelFolder(flags.model)) {
+      await runFolderGenerate(flags);
+      return;
+    }
+    rejectFolderFlags(flags);
     const model = await loadModelFromFlags(flags);
     try {
       if (flags.listPrompts === true) {
@@ -111,6 +120,22 @@ async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<v
     writeFileAtomic(`${stem}.mask.png`, maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))));
   }
   report(flags, { out: flags.out, frames: F, nfe: video.nfe, nfeSaved: video.nfeSaved, seconds: Number(seconds.toFixed(2)), mp4 });
+}
+
+/** Flags that only a model folder reads. */
+function rejectFolderFlags(flags: GenerateFlags): void {
+  const given: [string, unknown][] = [
+    ['--prompt-embeds', flags.promptEmbeds],
+    ['--negative-embeds', flags.negativeEmbeds],
+    ['--frames', flags.frames],
+    ['--size', flags.size],
+    ['--init', flags.init],
+    ['--noise', flags.noise],
+    ['--threads', flags.threads],
+  ];
+  if (flags.device === 'cuda') given.push(['--device cuda', true]);
+  const hit = given.find(([, v]) => v !== undefined);
+  if (hit !== undefined) throw new UsageError(`${hit[0]} applies to model folders (--model DIR); the shipped physics model has a fixed clip and runs on the CPU`);
 }
 
 function report(flags: GenerateFlags, summary: Record<string, unknown>): void {

@@ -6,6 +6,8 @@ export interface Condition {
   readonly label: string | null;
   /** Given first frames (image-to-video): clean latent [C, F, H, W] and how many latent frames are given. */
   readonly given?: { readonly latent: Float32Array; readonly frames: number };
+  /** Text-encoder states [tokens, width], zero-padded to the model's text length (model folders: Wan, Cosmos). */
+  readonly text?: Float32Array;
 }
 
 export interface VelocityRequest {
