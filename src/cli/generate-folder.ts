@@ -1,26 +1,27 @@
 // `selfrefine generate --model DIR`: sample a model folder (Wan2.1, Wan2.2, Cosmos-Predict2.5 ONNX exports) from
-// text states, an initial latent and a noise stream; writes the final latent as .npy.
-import { extname } from 'node:path';
+// prompts (text through the folder's encoder, or text states), an initial latent and a noise stream; writes the final
+// latent as .npy, or with a VAE decoder the clip (GIF, PNG frames, MP4) beside the latent.
+import { basename, dirname, extname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { NormalRng, type NoiseSource } from '../core/rng.js';
 import { numel } from '../core/tensor.js';
-import { readFloatTensor } from '../io/tensor-file.js';
 import { NpyNoiseStream, readInitialNoise } from '../io/noise-stream.js';
 import { writeNpy } from '../io/npy.js';
-import { loadFolderModel, readModelFolder, type FolderModel } from '../models/folder/folder.js';
-import { padTextStates } from '../models/folder/text-states.js';
+import { loadFolderModel, readModelFolder } from '../models/folder/folder.js';
 import type { GraphDevice } from '../models/onnx/graph.js';
 import { findPreset, type SamplerConfig } from '../pipeline/config.js';
 import { sampleFolderModel } from '../pipeline/folder.js';
-import { plannedNfe } from '../pipeline/run.js';
+import { plannedNfe, type RunResult } from '../pipeline/run.js';
+import { padTextStates } from '../models/folder/text-states.js';
+import { WAN21_LATENT_RGB } from '../models/wan/preview.js';
+import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type PromptStates } from './folder-text.js';
+import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
 import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
-export interface FolderFlags extends SamplerFlags {
+export interface FolderFlags extends SamplerFlags, FolderTextFlags {
   model: string;
-  promptEmbeds?: string;
-  negativeEmbeds?: string;
   frames?: string;
   size?: string;
   init?: string;
@@ -29,6 +30,9 @@ export interface FolderFlags extends SamplerFlags {
   threads?: string;
   seed?: string;
   out?: string;
+  scale?: string;
+  fps?: string;
+  mp4?: boolean;
   json?: boolean;
 }
 
@@ -37,7 +41,7 @@ const DEFAULT_FRAMES = 81;
 const DEFAULT_SIZE = '832x480';
 
 export function addFolderOptions(cmd: Command): Command {
-  return cmd
+  return addFolderTextOptions(cmd)
     .option('--prompt-embeds <file>', 'model folder: text-encoder states of the prompt, [L,4096] or [1,L,4096] .npy/.safetensors (zero-padded to 512)')
     .option('--negative-embeds <file>', 'model folder: text-encoder states of the negative prompt (same shapes)')
     .option('--frames <n>', `model folder: frames of the clip, 4k+1 (default ${DEFAULT_FRAMES})`)
@@ -55,11 +59,6 @@ export function parseSize(text: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-function readTextStates(path: string, model: FolderModel, flag: string): Float32Array {
-  const { shape, data } = readFloatTensor(path);
-  return padTextStates(data, shape, model.textShape[0], model.textShape[1], `${flag} ${path}`);
-}
-
 /** The command's sampler settings: the named preset, or the folder's, or its family's, overridden flag by flag. */
 function configFor(flags: FolderFlags, folderPreset: string | undefined, family: string): SamplerConfig {
   const preset = flags.preset ?? folderPreset ?? (family === 'cosmos' ? 'cosmos-predict2.5-2b' : 'wan2.1-t2v-1.3b');
@@ -67,21 +66,33 @@ function configFor(flags: FolderFlags, folderPreset: string | undefined, family:
 }
 
 export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
-  if (flags.out === undefined) throw new UsageError('--out is required: the .npy to write the final latent to');
+  if (flags.out === undefined) throw new UsageError('--out is required: the .npy to write the final latent to, or with a vae_decoder/ a .gif');
   const layout = readModelFolder(flags.model);
-  if (extname(flags.out).toLowerCase() !== '.npy') {
-    throw new UsageError(`--out ${flags.out}: this folder's output is the final latent; give a .npy path${layout.vaeDecoder === undefined ? ' (the folder has no vae_decoder/)' : ''}`);
+  const ext = extname(flags.out).toLowerCase();
+  if (ext !== '.npy' && !(ext === '.gif' && layout.vaeDecoder !== undefined)) {
+    throw new UsageError(
+      layout.vaeDecoder === undefined
+        ? `--out ${flags.out}: this folder's output is the final latent; give a .npy path (the folder has no vae_decoder/)`
+        : `--out ${flags.out}: give a .gif (the clip, with .frames/, .mp4 and .latent.npy beside it) or a .npy (the final latent alone)`,
+    );
   }
+  const stem = join(dirname(flags.out), basename(flags.out, extname(flags.out)));
+  const scale = flags.scale !== undefined ? parseInteger(flags.scale, '--scale', 1) : 1;
+  const fps = flags.fps !== undefined ? parseInteger(flags.fps, '--fps', 1) : WAN_FPS;
   const frames = parseInteger(flags.frames ?? String(DEFAULT_FRAMES), '--frames', 1);
   const [width, height] = parseSize(flags.size ?? DEFAULT_SIZE);
   const config = configFor(flags, layout.config.preset, layout.config.family ?? 'wan');
-  if (flags.promptEmbeds === undefined) throw new UsageError('--prompt-embeds <file> is required with a model folder (text-encoder states of the prompt)');
+  if (flags.prompt === undefined && flags.promptEmbeds === undefined) {
+    throw new UsageError('a model folder needs --prompt TEXT (with its text_encoder/ and tokenizer/) or --prompt-embeds FILE (text-encoder states)');
+  }
   const guided = config.guidance.scale !== (config.guidance.form === 'wan' ? 1 : 0) || config.guidance.experts !== undefined;
-  if (flags.negativeEmbeds === undefined && guided) throw new UsageError('--negative-embeds <file> is required with guidance (--cfg ≠ 1): the negative prompt\'s text states');
+  if (flags.negativeEmbeds === undefined && flags.negativePrompt === undefined && flags.prompt === undefined && guided) throw new UsageError('--negative-embeds <file> is required with guidance (--cfg ≠ 1): the negative prompt\'s text states');
   if (flags.seed !== undefined && flags.init !== undefined) throw new UsageError('give either --seed or --init, not both');
   const device = (flags.device ?? 'cpu') as GraphDevice;
   const threads = flags.threads !== undefined ? parseInteger(flags.threads, '--threads', 1) : undefined;
 
+  const family = layout.config.family ?? 'wan';
+  const text = await folderTextStates(flags, layout, family, { device, ...(threads !== undefined ? { threads } : {}) });
   const model = await loadFolderModel(flags.model, {
     preset: flags.preset,
     frames,
@@ -91,9 +102,13 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     ...(threads !== undefined ? { threads } : {}),
     ...(config.guidance.experts !== undefined ? { fallbackBoundary: config.guidance.experts.boundary } : {}),
   });
+  let result: RunResult;
+  let seconds: number;
   try {
-    const positive = readTextStates(flags.promptEmbeds, model, '--prompt-embeds');
-    const negative = flags.negativeEmbeds !== undefined ? readTextStates(flags.negativeEmbeds, model, '--negative-embeds') : new Float32Array(positive.length);
+    const [rows, width] = model.textShape;
+    const pad = (p: PromptStates): Float32Array => padTextStates(p.data, p.shape, rows, width, p.source);
+    const positive = pad(text.positive);
+    const negative = text.negative !== undefined ? pad(text.negative) : new Float32Array(positive.length);
     const rng = new NormalRng(flags.seed !== undefined ? parseInteger(flags.seed, '--seed', 0) : 0);
     let initialNoise: Float32Array;
     if (flags.init !== undefined) {
@@ -104,15 +119,42 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     }
     const noise: NoiseSource = flags.noise !== undefined ? new NpyNoiseStream(flags.noise, model.shape) : rng;
     const progress = samplingProgress(plannedNfe(config), 'sampling');
+    const preview = model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${stem}.preview.png`, model.shape) : undefined;
     const t0 = performance.now();
-    const result = await sampleFolderModel(model, { config, positive, negative, initialNoise, noise, observer: (r) => progress.observe(r) });
+    result = await sampleFolderModel(model, {
+      config,
+      positive,
+      negative,
+      initialNoise,
+      noise,
+      observer: (r) => {
+        progress.observe(r);
+        preview?.(r);
+      },
+    });
     progress.finish();
-    const seconds = (performance.now() - t0) / 1000;
-    writeNpy(flags.out, result.x, model.shape);
-    const summary = { out: flags.out, shape: `[${model.shape.join(', ')}]`, nfe: result.nfe, nfeSaved: result.nfeSaved, seconds: Number(seconds.toFixed(2)) };
-    if (flags.json === true) process.stdout.write(`${JSON.stringify({ ...summary, shape: model.shape })}\n`);
-    else process.stdout.write(`nfe ${result.nfe}\nout ${summary.out} · latent ${summary.shape} · nfeSaved ${summary.nfeSaved} · seconds ${summary.seconds}\n`);
+    seconds = (performance.now() - t0) / 1000;
   } finally {
     await model.dispose();
+  }
+  // The transformer is released before the decoder loads: at Wan's sizes both would not fit in memory at once.
+  const clip = ext === '.gif' ? await writeDecodedClip(model, result.x, stem, { device, ...(threads !== undefined ? { threads } : {}), scale, fps, mp4: flags.mp4 !== false }) : undefined;
+  if (clip === undefined) writeNpy(flags.out, result.x, model.shape);
+  if (process.stderr.isTTY === true && flags.json !== true && model.shape[0] === WAN21_LATENT_RGB.weights.length) {
+    process.stderr.write(`latent preview (middle frame, Wan's latent-to-RGB factors; ${stem}.preview.png has x̂0 of the last step):\n${terminalPreview(result.x, model.shape)}`);
+  }
+  const summary = {
+    out: flags.out,
+    shape: `[${model.shape.join(', ')}]`,
+    nfe: result.nfe,
+    nfeSaved: result.nfeSaved,
+    seconds: Number(seconds.toFixed(2)),
+    ...(clip !== undefined ? { frames: clip.pixelFrames, mp4: clip.mp4 !== null, latentFile: clip.latent } : {}),
+    ...(text.encoded + text.cached > 0 ? { promptsEncoded: text.encoded, promptsCached: text.cached } : {}),
+  };
+  if (flags.json === true) process.stdout.write(`${JSON.stringify({ ...summary, shape: model.shape })}\n`);
+  else {
+    const rest = Object.entries(summary).filter(([k]) => k !== 'nfe' && k !== 'out' && k !== 'shape').map(([k, v]) => `${k} ${v}`);
+    process.stdout.write(`nfe ${result.nfe}\nout ${summary.out} · latent ${summary.shape} · ${rest.join(' · ')}\n`);
   }
 }

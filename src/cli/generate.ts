@@ -127,6 +127,8 @@ function rejectFolderFlags(flags: GenerateFlags): void {
   const given: [string, unknown][] = [
     ['--prompt-embeds', flags.promptEmbeds],
     ['--negative-embeds', flags.negativeEmbeds],
+    ['--negative-prompt', flags.negativePrompt],
+    ['--cache-dir', flags.cacheDir],
     ['--frames', flags.frames],
     ['--size', flags.size],
     ['--init', flags.init],

@@ -138,3 +138,20 @@ export function maskPicture(rows: readonly MaskRow[], maskHeight: number, maskWi
   });
   return pngBytes(rgb, outW, outH, scale);
 }
+
+/**
+ * Up to `maxFrames` frames of a video, evenly spaced from the first to the last, side by side with a 1-pixel white
+ * gap, as an interleaved RGB image (for pngBytes).
+ */
+export function frameStrip(video: RgbVideo, maxFrames = 8): { rgb: Uint8Array; width: number; height: number } {
+  const { frames: F, height: H, width: W } = video;
+  const n = Math.max(1, Math.min(F, maxFrames));
+  const picks = Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (F - 1)) / (n - 1))));
+  const width = n * (W + 1) - 1;
+  const rgb = new Uint8Array(width * H * 3).fill(255);
+  picks.forEach((f, i) => {
+    const frame = frameRgb(video, f);
+    for (let y = 0; y < H; y++) rgb.set(frame.subarray(y * W * 3, (y + 1) * W * 3), (y * width + i * (W + 1)) * 3);
+  });
+  return { rgb, width, height: H };
+}

@@ -38,6 +38,8 @@ export class TextTokenizer {
   encode(text: string, maxLength = WAN_TEXT_LENGTH): number[] {
     const clean = cleanPrompt(text);
     const full = this.tokenizer.encode(clean).ids;
+    // A vocabulary without an unknown token leaves the ids of unknown pieces undefined.
+    if (!full.every((id: number) => Number.isInteger(id))) throw new UsageError(`the tokenizer has no id for a piece of the prompt '${clean}' (its tokenizer.json lacks an unknown token)`);
     if (full.length <= maxLength) return full;
     const words = this.tokenizer.encode(clean, { add_special_tokens: false }).ids;
     const prefix = specialPrefixLength(full, words);
