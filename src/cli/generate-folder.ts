@@ -15,6 +15,8 @@ import { sampleFolderModel } from '../pipeline/folder.js';
 import { plannedNfe, type RunResult } from '../pipeline/run.js';
 import { padTextStates } from '../models/folder/text-states.js';
 import { WAN21_LATENT_RGB } from '../models/wan/preview.js';
+import { FAMILIES, latentShapeFor } from '../models/family.js';
+import { imageCondition } from './folder-image.js';
 import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type PromptStates } from './folder-text.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
@@ -22,6 +24,7 @@ import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampl
 
 export interface FolderFlags extends SamplerFlags, FolderTextFlags {
   model: string;
+  image?: string;
   frames?: string;
   size?: string;
   init?: string;
@@ -93,7 +96,11 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
 
   const family = layout.config.family ?? 'wan';
   const text = await folderTextStates(flags, layout, family, { device, ...(threads !== undefined ? { threads } : {}) });
+
+  const graph = { device, ...(threads !== undefined ? { threads } : {}) };
+  const extraChannels = flags.image !== undefined ? await imageCondition(flags.image, layout, FAMILIES[family], latentShapeFor(FAMILIES[family].geometry, frames, width, height), graph) : undefined;
   const model = await loadFolderModel(flags.model, {
+    ...(extraChannels !== undefined ? { extraChannels } : {}),
     preset: flags.preset,
     frames,
     width,
@@ -119,7 +126,8 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     }
     const noise: NoiseSource = flags.noise !== undefined ? new NpyNoiseStream(flags.noise, model.shape) : rng;
     const progress = samplingProgress(plannedNfe(config), 'sampling');
-    const preview = model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${stem}.preview.png`, model.shape) : undefined;
+    // With --out x.npy the latent is the only file written (a run that fails leaves nothing behind).
+    const preview = ext === '.gif' && model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${stem}.preview.png`, model.shape) : undefined;
     const t0 = performance.now();
     result = await sampleFolderModel(model, {
       config,

@@ -60,7 +60,8 @@ export function parseSafetensors(bytes: Uint8Array, source: string, name?: strin
     throw new UsageError(`${source}: tensor '${chosen}' [${entry.shape.join(', ')}] ${entry.dtype} does not fit its byte range ${begin}..${end}`);
   }
   // Copy into an aligned buffer: the data section need not be aligned to the element size.
-  const raw = bytes.slice(start, start + count * width);
+  const raw = new Uint8Array(count * width);
+  raw.set(bytes.subarray(start, start + count * width));
   const data =
     entry.dtype === 'F32'
       ? new Float32Array(raw.buffer, 0, count)

@@ -74,21 +74,18 @@ export const COSMOS_FAMILY: ModelFamily = {
 
 export const FAMILIES: Readonly<Record<FamilyName, ModelFamily>> = { wan: WAN_FAMILY, cosmos: COSMOS_FAMILY };
 
-function nearestOf(value: number, candidates: (k: number) => number, min: number): number {
-  const k = Math.max(0, Math.round(value));
-  let best = Math.max(min, candidates(k));
-  for (let j = k - 4; j <= k + 4; j++) {
-    const c = candidates(j);
-    if (c >= min && Math.abs(c - value) < Math.abs(best - value)) best = c;
-  }
-  return best;
+/** The valid frame count 4k+1 nearest to `frames` (the larger one on a tie). */
+function nearestFrames(frames: number, stride: number): number {
+  if (!(frames > 1)) return 1;
+  const lower = stride * Math.floor((frames - 1) / stride) + 1;
+  return frames - lower < lower + stride - frames ? lower : lower + stride;
 }
 
 /** The latent [C, F, H/8, W/8] of a clip of `frames` frames of width × height pixels; a clear error otherwise. */
 export function latentShapeFor(geometry: LatentGeometry, frames: number, width: number, height: number): LatentShape {
   const { temporalStride: t, spatialStride: s, sizeMultiple: m, channels } = geometry;
   if (!Number.isInteger(frames) || frames < 1 || (frames - 1) % t !== 0) {
-    const nearest = nearestOf(frames, (k) => t * Math.round((k - 1) / t) + 1, 1);
+    const nearest = nearestFrames(frames, t);
     throw new UsageError(`--frames ${frames}: the VAE needs ${t}k+1 frames (1, ${t + 1}, ${2 * t + 1}, …); the nearest valid count is ${nearest}`);
   }
   const bad = [width, height].some((d) => !Number.isInteger(d) || d < m || d % m !== 0);
