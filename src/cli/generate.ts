@@ -1,12 +1,10 @@
 // `selfrefine generate`: text/image-to-video with the shipped physics model.
-import { readFileSync } from 'node:fs';
 import { join, dirname, basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { PNG } from 'pngjs';
 import { UsageError } from '../errors.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { gifBytes, maskPicture, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
+import { gifBytes, maskPicture, readPngPixels, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
 import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
@@ -149,19 +147,7 @@ function report(flags: GenerateFlags, summary: Record<string, unknown>): void {
 function readGiven(model: ShippedModel, flags: GenerateFlags): GivenFrames | undefined {
   const { height: H, width: W, frames: F } = model;
   if (flags.image !== undefined && flags.givenFrames !== undefined) throw new UsageError('give either --image or --given-frames, not both');
-  if (flags.image !== undefined) {
-    let png: PNG;
-    try {
-      png = PNG.sync.read(readFileSync(flags.image));
-    } catch (err) {
-      throw new UsageError(`cannot read PNG ${flags.image}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    if (png.width !== W || png.height !== H) throw new UsageError(`${flags.image} is ${png.width}×${png.height}; the model's frames are ${W}×${H}`);
-    const px = W * H;
-    const pixels = new Float32Array(3 * px);
-    for (let i = 0; i < px; i++) for (let c = 0; c < 3; c++) pixels[c * px + i] = png.data[i * 4 + c] / 127.5 - 1;
-    return { pixels, frames: 1 };
-  }
+  if (flags.image !== undefined) return { pixels: readPngPixels(flags.image, W, H), frames: 1 };
   if (flags.givenFrames !== undefined) {
     const m = /^(.*):(\d+)$/.exec(flags.givenFrames);
     if (m === null) throw new UsageError(`--given-frames must be <clip.npy>:<N>, got '${flags.givenFrames}'`);

@@ -1,7 +1,7 @@
 // Writing generated videos a person can open: GIF, PNG frames, MP4 (when ffmpeg is on PATH),
 // and a picture of the uncertainty mask. Every file is written atomically.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { PNG } from 'pngjs';
 import { UsageError } from '../errors.js';
@@ -38,6 +38,21 @@ export function pngBytes(rgb: Uint8Array, width: number, height: number, scale =
     }
   }
   return PNG.sync.write(png);
+}
+
+/** A PNG of exactly width × height pixels as RGB in [−1, 1], [3, H, W] (alpha ignored). */
+export function readPngPixels(path: string, width: number, height: number): Float32Array {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(path));
+  } catch (err) {
+    throw new UsageError(`cannot read PNG ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (png.width !== width || png.height !== height) throw new UsageError(`${path} is ${png.width}×${png.height}; the model's frames are ${width}×${height}`);
+  const px = width * height;
+  const pixels = new Float32Array(3 * px);
+  for (let i = 0; i < px; i++) for (let c = 0; c < 3; c++) pixels[c * px + i] = png.data[i * 4 + c] / 127.5 - 1;
+  return pixels;
 }
 
 /** Frame f of a [3, F, H, W] video as interleaved [H, W, 3]. */

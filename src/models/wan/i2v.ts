@@ -3,15 +3,10 @@
 // then the normalised VAE latent of a video whose first frame is the image and whose other frames are zeros.
 import { UsageError } from '../../errors.js';
 import { formatShape } from '../../core/tensor.js';
+import { pixelFrames, WAN_VAE_GEOMETRY } from '../family.js';
 
-/** The Wan VAE's temporal compression: one latent frame stands for 4 pixel frames (the first for 1). */
-export const WAN_TEMPORAL_STRIDE = 4;
-export const I2V_MASK_CHANNELS = 4;
-
-/** Pixel frames of a Wan video with `latentFrames` latent frames: 4(F − 1) + 1. */
-export function wanPixelFrames(latentFrames: number): number {
-  return WAN_TEMPORAL_STRIDE * (latentFrames - 1) + 1;
-}
+/** The mask has one channel per pixel frame a latent frame stands for: the Wan VAE's temporal stride. */
+export const I2V_MASK_CHANNELS = WAN_VAE_GEOMETRY.temporalStride;
 
 /**
  * The first-frame mask [4, F, h, w]. Over the 4(F − 1) + 1 pixel frames the mask is 1 on the given ones and 0
@@ -19,21 +14,22 @@ export function wanPixelFrames(latentFrames: number): number {
  * latent frame: channel k of latent frame f is pixel-mask value 4f + k of that list.
  */
 export function firstFrameMask(latentFrames: number, height: number, width: number, givenPixelFrames = 1): Float32Array {
-  const T = wanPixelFrames(latentFrames);
+  const stride = I2V_MASK_CHANNELS;
+  const T = pixelFrames(WAN_VAE_GEOMETRY, latentFrames);
   if (!Number.isInteger(givenPixelFrames) || givenPixelFrames < 1 || givenPixelFrames > T) {
     throw new UsageError(`given pixel frames must be in 1..${T}, got ${givenPixelFrames}`);
   }
-  const extended = new Float32Array(WAN_TEMPORAL_STRIDE * latentFrames);
+  const extended = new Float32Array(stride * latentFrames);
   for (let t = 0; t < T; t++) {
     const v = t < givenPixelFrames ? 1 : 0;
-    if (t === 0) extended.fill(v, 0, WAN_TEMPORAL_STRIDE);
-    else extended[t + WAN_TEMPORAL_STRIDE - 1] = v;
+    if (t === 0) extended.fill(v, 0, stride);
+    else extended[t + stride - 1] = v;
   }
   const plane = height * width;
   const mask = new Float32Array(I2V_MASK_CHANNELS * latentFrames * plane);
   for (let k = 0; k < I2V_MASK_CHANNELS; k++) {
     for (let f = 0; f < latentFrames; f++) {
-      if (extended[WAN_TEMPORAL_STRIDE * f + k] !== 0) mask.fill(1, (k * latentFrames + f) * plane, (k * latentFrames + f + 1) * plane);
+      if (extended[stride * f + k] !== 0) mask.fill(1, (k * latentFrames + f) * plane, (k * latentFrames + f + 1) * plane);
     }
   }
   return mask;

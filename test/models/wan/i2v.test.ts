@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstFrameMask, firstFrameVideo, i2vCondition, wanPixelFrames } from '../../../src/models/wan/i2v.js';
+import { firstFrameMask, firstFrameVideo, i2vCondition } from '../../../src/models/wan/i2v.js';
 import { UsageError } from '../../../src/errors.js';
 
 test('the I2V first-frame mask: all 4 channels of latent frame 0 are 1, every later cell 0 (one given image)', () => {
@@ -25,7 +25,7 @@ test('the I2V mask folds pixel frames into channels: 6 given pixel frames mark f
   assert.deepEqual([0, 1, 2, 3].map((k) => at(k, 0)), [1, 1, 1, 1]);
   assert.deepEqual([0, 1, 2, 3].map((k) => at(k, 1)), [1, 1, 1, 1]);
   assert.deepEqual([0, 1, 2, 3].map((k) => at(k, 2)), [1, 0, 0, 0]);
-  assert.throws(() => firstFrameMask(F, 1, 1, wanPixelFrames(F) + 1), UsageError);
+  assert.throws(() => firstFrameMask(F, 1, 1, 4 * (F - 1) + 2), UsageError);
 });
 
 test('the I2V encoder input is the image then zero frames; the condition stacks mask then latent', () => {
