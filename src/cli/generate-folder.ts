@@ -95,9 +95,9 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
   const threads = flags.threads !== undefined ? parseInteger(flags.threads, '--threads', 1) : undefined;
 
   const family = layout.config.family ?? 'wan';
-  const text = await folderTextStates(flags, layout, family, { device, ...(threads !== undefined ? { threads } : {}) });
-
   const graph = { device, ...(threads !== undefined ? { threads } : {}) };
+  // The text encoder and the VAE encoder run, and are released, before the transformer loads.
+  const text = await folderTextStates(flags, layout, family, graph);
   const extraChannels = flags.image !== undefined ? await imageCondition(flags.image, layout, FAMILIES[family], latentShapeFor(FAMILIES[family].geometry, frames, width, height), graph) : undefined;
   const model = await loadFolderModel(flags.model, {
     ...(extraChannels !== undefined ? { extraChannels } : {}),
@@ -146,7 +146,7 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     await model.dispose();
   }
   // The transformer is released before the decoder loads: at Wan's sizes both would not fit in memory at once.
-  const clip = ext === '.gif' ? await writeDecodedClip(model, result.x, stem, { device, ...(threads !== undefined ? { threads } : {}), scale, fps, mp4: flags.mp4 !== false }) : undefined;
+  const clip = ext === '.gif' ? await writeDecodedClip(model, result.x, stem, { ...graph, scale, fps, mp4: flags.mp4 !== false }) : undefined;
   if (clip === undefined) writeNpy(flags.out, result.x, model.shape);
   if (process.stderr.isTTY === true && flags.json !== true && model.shape[0] === WAN21_LATENT_RGB.weights.length) {
     process.stderr.write(`latent preview (middle frame, Wan's latent-to-RGB factors; ${stem}.preview.png has x̂0 of the last step):\n${terminalPreview(result.x, model.shape)}`);
