@@ -55,21 +55,33 @@ function floats(t: GraphTensor, where: string, name: string): Float32Array {
   throw new ModelOutputError(`${where}: output '${name}' is ${t.dtype}; a VAE returns float32 or float16`);
 }
 
-export class VaeDecoder {
-  private constructor(
-    private readonly graph: OnnxGraph,
-    private readonly bound: Bound,
-    private readonly options: VaeOptions,
+/** A VAE graph opened and bound; the decoder and the encoder differ only in what they feed and read. */
+abstract class VaeGraph {
+  protected constructor(
+    protected readonly graph: OnnxGraph,
+    protected readonly bound: Bound,
+    protected readonly options: VaeOptions,
   ) {}
 
-  static async open(path: string, options: VaeOptions): Promise<VaeDecoder> {
+  protected static async openBound(path: string, options: VaeOptions, inputs: readonly string[], outputs: readonly string[]): Promise<[OnnxGraph, Bound]> {
     const graph = await OnnxGraph.open(path, options);
     try {
-      return new VaeDecoder(graph, bind(graph, VAE_ALIASES.decoderInput, VAE_ALIASES.decoderOutput), options);
+      return [graph, bind(graph, inputs, outputs)];
     } catch (err) {
       await graph.dispose();
       throw err;
     }
+  }
+
+  dispose(): Promise<void> {
+    return this.graph.dispose();
+  }
+}
+
+export class VaeDecoder extends VaeGraph {
+  static async open(path: string, options: VaeOptions): Promise<VaeDecoder> {
+    const [graph, bound] = await VaeGraph.openBound(path, options, VAE_ALIASES.decoderInput, VAE_ALIASES.decoderOutput);
+    return new VaeDecoder(graph, bound, options);
   }
 
   /** A normalised latent [C, F, h, w] (the sampler's) → its clip, clamped to [−1, 1]. */
@@ -93,27 +105,12 @@ export class VaeDecoder {
     for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] < -1 ? -1 : pixels[i] > 1 ? 1 : pixels[i];
     return { pixels, frames, height, width };
   }
-
-  dispose(): Promise<void> {
-    return this.graph.dispose();
-  }
 }
 
-export class VaeEncoder {
-  private constructor(
-    private readonly graph: OnnxGraph,
-    private readonly bound: Bound,
-    private readonly options: VaeOptions,
-  ) {}
-
+export class VaeEncoder extends VaeGraph {
   static async open(path: string, options: VaeOptions): Promise<VaeEncoder> {
-    const graph = await OnnxGraph.open(path, options);
-    try {
-      return new VaeEncoder(graph, bind(graph, VAE_ALIASES.encoderInput, VAE_ALIASES.encoderOutput), options);
-    } catch (err) {
-      await graph.dispose();
-      throw err;
-    }
+    const [graph, bound] = await VaeGraph.openBound(path, options, VAE_ALIASES.encoderInput, VAE_ALIASES.encoderOutput);
+    return new VaeEncoder(graph, bound, options);
   }
 
   /**
@@ -136,9 +133,5 @@ export class VaeEncoder {
     if (!ok) throw new ModelOutputError(`${this.graph.path}: output '${output.name}' is [${d.join(', ')}]; expected [1, ${C}, ${shape.slice(1).join(', ')}]`);
     const latent = floats(result, this.graph.path, output.name).slice(0, numel(shape));
     return { latent: normaliseLatent(latent, latentsMean, latentsStd), shape };
-  }
-
-  dispose(): Promise<void> {
-    return this.graph.dispose();
   }
 }
