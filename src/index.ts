@@ -10,12 +10,10 @@ export {
   explicitGrid,
   segmentGrid,
   shiftSigma,
-  timestepOf,
   type SigmaGrid,
-  type TimestepConvention,
 } from './core/schedules.js';
 export { createSolver, applyStep, heunCorrect, solverNfe, SOLVERS, type SolverName, type SolverRun, type StepCoefficients } from './core/solvers.js';
-export { guidedVelocity, type GuidedVelocity, type GuidanceOptions, type StepInfo, type CfgForm, type Expert, type ExpertPair } from './core/guidance.js';
+export { guidedVelocity, type GuidedVelocity, type GuidanceOptions, type StepInfo, type CfgForm, type CfgSchedule } from './core/guidance.js';
 export { parsePlan, windowPlan, formatPlan, planExtraNfe, checkPlan, EMPTY_PLAN, type RefinePlan } from './core/plan.js';
 export { OFFICIAL_EARLY_EXIT, type RefineOptions } from './core/refine.js';
 export { sample, sampleEuler, sampleHeun, sampleUniPC, sampleDpmpp2m, type SampleOptions, type SampleResult, type StepObserver, type StepReport } from './core/sample.js';
@@ -34,5 +32,5 @@ export type { VelocityModel, VelocityRequest, Condition } from './models/contrac
 export { UNCONDITIONAL } from './models/contract.js';
 export { GaussianMixtureModel, parseMixtureSpec, readMixtureSpec, type MixtureSpec, type MixtureComponent } from './models/gmm.js';
 export { PRESETS, findPreset, buildGrid, type Preset, type SamplerConfig, type GridSpec, type GuidanceSpec, type RefineSpec } from './pipeline/config.js';
-export { runSampler, buildGuidedVelocity, buildRefineOptions, type RunInputs, type RunResult, type ModelPair } from './pipeline/run.js';
+export { runSampler, buildGuidedVelocity, buildRefineOptions, type RunInputs, type RunResult } from './pipeline/run.js';
 export { readNpy, readNpyFloat32, writeNpy, encodeNpy, parseNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';

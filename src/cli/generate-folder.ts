@@ -88,7 +88,7 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
   if (flags.prompt === undefined && flags.promptEmbeds === undefined) {
     throw new UsageError('a model folder needs --prompt TEXT (with its text_encoder/ and tokenizer/) or --prompt-embeds FILE (text-encoder states)');
   }
-  const guided = config.guidance.scale !== (config.guidance.form === 'wan' ? 1 : 0) || config.guidance.experts !== undefined;
+  const guided = config.guidance.scale !== (config.guidance.form === 'wan' ? 1 : 0) || config.guidance.cfgSchedule !== undefined;
   if (flags.negativeEmbeds === undefined && flags.negativePrompt === undefined && flags.prompt === undefined && guided) throw new UsageError('--negative-embeds <file> is required with guidance (--cfg ≠ 1): the negative prompt\'s text states');
   if (flags.seed !== undefined && flags.init !== undefined) throw new UsageError('give either --seed or --init, not both');
   const device = (flags.device ?? 'cpu') as GraphDevice;
@@ -107,7 +107,7 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     height,
     device,
     ...(threads !== undefined ? { threads } : {}),
-    ...(config.guidance.experts !== undefined ? { fallbackBoundary: config.guidance.experts.boundary } : {}),
+    ...(config.guidance.cfgSchedule !== undefined ? { fallbackBoundary: config.guidance.cfgSchedule.boundary } : {}),
   });
   let result: RunResult;
   let seconds: number;

@@ -102,16 +102,16 @@ export function samplerConfigFromFlags(flags: SamplerFlags, base: SamplerConfig 
   let guidance = { ...start.guidance };
   if (flags.cfg !== undefined) {
     const scale = parseNumber(flags.cfg, '--cfg', Number.isFinite, 'a finite number');
-    guidance = { ...guidance, scale, experts: guidance.experts !== undefined ? { ...guidance.experts, lowScale: scale } : undefined };
+    guidance = { ...guidance, scale, cfgSchedule: guidance.cfgSchedule !== undefined ? { ...guidance.cfgSchedule, lowScale: scale } : undefined };
   }
   if (flags.cfgLow !== undefined || flags.cfgBoundary !== undefined) {
     const boundary =
       flags.cfgBoundary !== undefined
         ? parseNumber(flags.cfgBoundary, '--cfg-boundary', (n) => Number.isFinite(n) && n > 0, 'a positive timestep')
-        : guidance.experts?.boundary;
+        : guidance.cfgSchedule?.boundary;
     if (boundary === undefined) throw new UsageError('--cfg-low needs --cfg-boundary <timestep> (this preset has no expert boundary)');
-    const lowScale = flags.cfgLow !== undefined ? parseNumber(flags.cfgLow, '--cfg-low', Number.isFinite, 'a finite number') : (guidance.experts?.lowScale ?? guidance.scale);
-    guidance = { ...guidance, experts: { lowScale, boundary } };
+    const lowScale = flags.cfgLow !== undefined ? parseNumber(flags.cfgLow, '--cfg-low', Number.isFinite, 'a finite number') : (guidance.cfgSchedule?.lowScale ?? guidance.scale);
+    guidance = { ...guidance, cfgSchedule: { lowScale, boundary } };
   }
   if (flags.cfgForm !== undefined) guidance = { ...guidance, form: flags.cfgForm as 'wan' | 'cosmos' };
   if (flags.cfgZeroStar === true || flags.zeroInit !== undefined) {

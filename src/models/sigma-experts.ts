@@ -17,12 +17,12 @@ export interface ScenarioVelocityModel extends VelocityModel {
 export class SwitchedExperts<M extends VelocityModel> implements VelocityModel {
   readonly shape: LatentShape;
 
-  /** `high` runs while timestepOf(σ) ≥ boundary, `low` below. */
+  /** `high` runs while switchValue(σ) ≥ boundary, `low` below (by default the model's own timestep). */
   constructor(
     readonly high: M,
     readonly low: M,
     readonly boundary: number,
-    private readonly timestepOf: (sigma: number) => number,
+    private readonly switchValue: (sigma: number) => number = (sigma) => high.timestep(sigma),
   ) {
     if (!sameShape(high.shape, low.shape)) {
       throw new UsageError(`the two experts must share one latent shape: ${formatShape(high.shape)} vs ${formatShape(low.shape)}`);
@@ -32,11 +32,16 @@ export class SwitchedExperts<M extends VelocityModel> implements VelocityModel {
 
   /** The network that evaluates at noise level σ. */
   expertAt(sigma: number): M {
-    return this.timestepOf(sigma) >= this.boundary ? this.high : this.low;
+    return this.switchValue(sigma) >= this.boundary ? this.high : this.low;
   }
 
-  velocity(requests: readonly VelocityRequest[], sigma: number, timestep: number, out: readonly Float32Array[]): Promise<void> {
-    return this.expertAt(sigma).velocity(requests, sigma, timestep, out);
+  /** The experts share one model sampling: the high-noise expert's. */
+  timestep(sigma: number): number {
+    return this.high.timestep(sigma);
+  }
+
+  velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
+    return this.expertAt(sigma).velocity(requests, sigma, out);
   }
 
   async dispose(): Promise<void> {
@@ -44,7 +49,7 @@ export class SwitchedExperts<M extends VelocityModel> implements VelocityModel {
   }
 }
 
-/** The shipped physics pair: switched at σ itself. */
+/** The shipped physics pair: its card gives the switch as a noise level, so it compares σ itself. */
 export class SigmaSwitchedExperts extends SwitchedExperts<ScenarioVelocityModel> implements ScenarioVelocityModel {
   /** `high` runs for σ ≥ fromSigma, `low` below. */
   constructor(high: ScenarioVelocityModel, low: ScenarioVelocityModel, readonly fromSigma: number) {

@@ -7,12 +7,12 @@ import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
 import { renoiseGrid, type SigmaGrid } from '../core/schedules.js';
 import { solverNfe } from '../core/solvers.js';
-import { isVelocityModel, type Condition, type VelocityModel } from '../models/contract.js';
+import type { Condition, VelocityModel } from '../models/contract.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 
 export interface RunInputs {
-  /** One network, or the two experts of a Wan2.2 A14B-style model. */
-  readonly model: VelocityModel | ModelPair;
+  /** The model (two experts of a Wan2.2 A14B-style model are one VelocityModel that switches itself). */
+  readonly model: VelocityModel;
   readonly condition: Condition;
   readonly uncondition?: Condition;
   /** The starting latent at σ_0 (pure noise). Not modified. */
@@ -27,21 +27,11 @@ export interface RunResult extends SampleResult {
   readonly grid: SigmaGrid;
 }
 
-/** The two networks of a Wan2.2 A14B-style model. */
-export interface ModelPair {
-  readonly high: VelocityModel;
-  readonly low: VelocityModel;
-}
-
 export function buildGuidedVelocity(config: SamplerConfig, inputs: Pick<RunInputs, 'model' | 'condition' | 'uncondition'>): GuidedVelocity {
   const g = config.guidance;
-  const m = inputs.model;
-  const pair: ModelPair = isVelocityModel(m) ? { high: m, low: m } : m;
   return guidedVelocity({
-    model:
-      g.experts !== undefined
-        ? { high: { model: pair.high, scale: g.scale }, low: { model: pair.low, scale: g.experts.lowScale }, boundary: g.experts.boundary }
-        : pair.high,
+    model: inputs.model,
+    schedule: g.cfgSchedule,
     condition: inputs.condition,
     uncondition: inputs.uncondition,
     scale: g.scale,

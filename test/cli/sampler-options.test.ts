@@ -8,15 +8,15 @@ const constant: SamplerConfig = { ...PHYSICS_DEFAULTS, guidance: { form: 'wan', 
 
 test('--cfg-low and --cfg-boundary make a scale that changes at a timestep; --cfg alone makes it constant again', () => {
   const scheduled = samplerConfigFromFlags({ cfg: '6', cfgLow: '3', cfgBoundary: '600' }, constant);
-  assert.deepEqual(scheduled.guidance, { form: 'wan', scale: 6, experts: { lowScale: 3, boundary: 600 } });
+  assert.deepEqual(scheduled.guidance, { form: 'wan', scale: 6, cfgSchedule: { lowScale: 3, boundary: 600 } });
   assert.equal(describeGuidance(scheduled.guidance), 'CFG 6 from timestep 600, 3 below');
 
   // from a base that already switches (a Wan2.2 preset): --cfg sets both scales, --cfg-low only the low one
   const wan22 = findPreset('wan2.2-t2v-a14b').config;
-  assert.deepEqual(samplerConfigFromFlags({ cfg: '5' }, wan22).guidance.experts, { lowScale: 5, boundary: 875 });
+  assert.deepEqual(samplerConfigFromFlags({ cfg: '5' }, wan22).guidance.cfgSchedule, { lowScale: 5, boundary: 875 });
   assert.equal(describeGuidance(samplerConfigFromFlags({ cfg: '5' }, wan22).guidance), 'CFG 5');
-  assert.deepEqual(samplerConfigFromFlags({ cfgLow: '2' }, wan22).guidance, { form: 'wan', scale: 4, experts: { lowScale: 2, boundary: 875 } });
-  assert.deepEqual(samplerConfigFromFlags({ cfgBoundary: '900' }, wan22).guidance.experts, { lowScale: 3, boundary: 900 });
+  assert.deepEqual(samplerConfigFromFlags({ cfgLow: '2' }, wan22).guidance, { form: 'wan', scale: 4, cfgSchedule: { lowScale: 2, boundary: 875 } });
+  assert.deepEqual(samplerConfigFromFlags({ cfgBoundary: '900' }, wan22).guidance.cfgSchedule, { lowScale: 3, boundary: 900 });
 });
 
 test('--cfg-low without a boundary to apply it at, or with a bad value, is a usage error', () => {

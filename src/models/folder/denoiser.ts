@@ -45,12 +45,12 @@ export class GraphDenoiser implements VelocityModel {
     this.textSize = options.textShape[0] * options.textShape[1];
   }
 
-  /** The network's timestep at σ (the family's convention); the grid's timestep argument is not used. */
+  /** The network's timestep at σ (the family's convention). */
   timestep(sigma: number): number {
     return this.options.family.timestep(sigma);
   }
 
-  async velocity(requests: readonly VelocityRequest[], sigma: number, _timestep: number, out: readonly Float32Array[]): Promise<void> {
+  async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
     const t = this.timestep(sigma);
     if (this.binding.batched) {
       await this.run(requests, t, out);

@@ -211,7 +211,7 @@ export async function loadFolderModel(dir: string, options: FolderModelOptions):
       if (low.textShape[0] !== high.textShape[0] || low.textShape[1] !== high.textShape[1]) {
         throw new UsageError(`--model ${dir}: the two experts read different text states ([${high.textShape.join(', ')}] and [${low.textShape.join(', ')}])`);
       }
-      network = new SwitchedExperts(high.denoiser, low.denoiser, boundary, family.timestep);
+      network = new SwitchedExperts(high.denoiser, low.denoiser, boundary);
     }
     return {
       layout,

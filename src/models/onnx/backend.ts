@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ModelOutputError, UsageError } from '../../errors.js';
 import { checkLatentShape, numel, type LatentShape } from '../../core/tensor.js';
 import type { VelocityModel, VelocityRequest } from '../contract.js';
+import { wanTimestep } from '../family.js';
 import { loadModelCard, type ModelCard } from './card.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
@@ -91,7 +92,15 @@ export class OnnxVelocityModel implements VelocityModel {
     return s.id;
   }
 
-  async velocity(requests: readonly VelocityRequest[], sigma: number, _timestep: number, out: readonly Float32Array[]): Promise<void> {
+  /**
+   * The network reads σ itself; its guidance schedules (--cfg-boundary) are written in Wan's flow units, int(σ·1000),
+   * as the shipped model was trained on Wan's shifted flow grid.
+   */
+  timestep(sigma: number): number {
+    return wanTimestep(sigma);
+  }
+
+  async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
     if (this.closed) throw new UsageError('the ONNX model was disposed');
     if (this.failure !== undefined) throw this.failure;
     const b = requests.length;
