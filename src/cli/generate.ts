@@ -37,16 +37,16 @@ export function registerGenerateCommand(program: Command): void {
     .description(
       'generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy), or sample a model folder (--model DIR: Wan2.1/2.2, Cosmos-Predict2.5 ONNX exports; docs/models.md)',
     )
-    .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name)')
-    .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size')
+    .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name); with a model folder, any text (its text_encoder/ and tokenizer/)')
+    .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size (of --size with a model folder)')
     .option('--given-frames <clip.npy:N>', 'image-to-video: the first N frames of a [3,F,H,W] (or [1,3,F,H,W]) clip')
     .option('--seed <n>', 'seed (default 0); --count N uses seeds n … n+N−1')
-    .option('--out <path>', 'output GIF (siblings: .frames/, .mp4, .latent.npy, .mask.png); with --count, a dataset directory')
+    .option('--out <path>', 'output GIF (siblings: .frames/, .mp4, .latent.npy, .mask.png); with --count, a dataset directory; with a model folder, x.npy (the final latent alone) or, with its vae_decoder/, a GIF (siblings .frames/, .mp4, .latent.npy, .preview.png)')
     .option('--count <n>', 'generate N samples into a dataset directory for `selfrefine eval` (prompts cycle when --prompt is omitted)')
     .option('--mask-video', 'also write a picture of the uncertainty mask at each refined step over the frames')
     .option('--list-prompts', 'print the prompts the model knows, one per line')
-    .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8)')
-    .option('--fps <n>', 'frames per second of GIF/MP4 (default 8)')
+    .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8; 1 with a model folder)')
+    .option('--fps <n>', 'frames per second of GIF/MP4 (default 8; 16 with a model folder)')
     .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
     .option('--json', 'print a JSON summary');
   addFolderOptions(addSamplerOptions(addModelOptions(cmd))).action(async (flags: GenerateFlags) => {
