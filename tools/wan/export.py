@@ -42,6 +42,8 @@ from onnx import helper, numpy_helper  # noqa: E402
 
 sys.path.insert(0, HERE)
 from model import CONFIGS, TEXT_DIM, TEXT_LEN, WanTransformer, tiny_init  # noqa: E402
+from text import TinyT5Encoder, tiny_text_init, vocabulary, write_tokenizer  # noqa: E402
+from vae import TinyDecoder, TinyEncoder, tiny_vae_init  # noqa: E402
 
 OPSET = 17
 
@@ -51,7 +53,7 @@ TRANSFORMER_NAMES = {
 }
 
 # Seeds of the fixture networks, relative to --seed: the fixture's manifest records the absolute ones.
-FIXTURE_SEEDS = {"t2v": 0, "a14b-high": 1, "a14b-low": 2}
+FIXTURE_SEEDS = {"t2v": 0, "a14b-high": 1, "a14b-low": 2, "vae-decoder": 3, "vae-encoder": 4, "text-encoder": 5}
 
 
 class IOCast(torch.nn.Module):
@@ -171,6 +173,37 @@ def export_transformer(net, path, names="tensorstack", half_io=False, fp16_weigh
                 raise SystemExit(f"{path}: onnxruntime differs from PyTorch by {errs[0]:.2e} (> {limit})")
 
 
+def export_checked(net, example, inputs, outputs, axes, path, limit=1e-5):
+    """Export with float16-stored weights and check onnxruntime against PyTorch on `example`."""
+    export(net, example, inputs, outputs, axes, path, fp16_weights=True)
+    err = verify(path, net, example, inputs, outputs)[0]
+    print(f"  {os.path.relpath(path, REPO)}: onnxruntime vs PyTorch max rel {err:.2e}")
+    if not err <= limit:
+        raise SystemExit(f"{path}: onnxruntime differs from PyTorch by {err:.2e} (> {limit})")
+
+
+def export_full_extras(out, seed):
+    """full/: vae_decoder, vae_encoder, text_encoder and tokenizer beside the transformer."""
+    dec = tiny_vae_init(TinyDecoder(), seed + FIXTURE_SEEDS["vae-decoder"]).eval()
+    enc = tiny_vae_init(TinyEncoder(), seed + FIXTURE_SEEDS["vae-encoder"]).eval()
+    txt = tiny_text_init(TinyT5Encoder(), seed + FIXTURE_SEEDS["text-encoder"]).eval()
+    g = torch.Generator().manual_seed(seed)
+    video_axes = {2: "frames", 3: "height", 4: "width"}
+    export_checked(dec, (torch.randn(1, 16, 3, 4, 6, generator=g),), ["latent_sample"], ["sample"],
+                   {"latent_sample": video_axes, "sample": video_axes}, os.path.join(out, "full/vae_decoder/model.onnx"))
+    export_checked(enc, (torch.rand(1, 3, 9, 32, 48, generator=g) * 2 - 1,), ["sample"], ["latent_sample"],
+                   {"sample": video_axes, "latent_sample": video_axes}, os.path.join(out, "full/vae_encoder/model.onnx"))
+    ids = torch.randint(3, len(vocabulary()), (1, 11), generator=g)
+    ids[0, -1] = 1
+    export_checked(txt, (ids,), ["input_ids"], ["last_hidden_state"],
+                   {"input_ids": {1: "sequence"}, "last_hidden_state": {1: "sequence"}},
+                   os.path.join(out, "full/text_encoder/model.onnx"))
+    write_tokenizer(os.path.join(out, "full/tokenizer"))
+    return {"vae_decoder": sum(p.numel() for p in dec.parameters()),
+            "vae_encoder": sum(p.numel() for p in enc.parameters()),
+            "text_encoder": sum(p.numel() for p in txt.parameters())}
+
+
 def tiny_transformer(seed):
     return tiny_init(WanTransformer(CONFIGS["tiny"]), seed)
 
@@ -208,12 +241,23 @@ def build_fixtures(out, seed, check=True):
     }
     seeds = {"t2v": seed + FIXTURE_SEEDS["t2v"], "a14b-high": seed + FIXTURE_SEEDS["a14b-high"],
              "a14b-low": seed + FIXTURE_SEEDS["a14b-low"]}
-    manifest = {"seed": seed, "config": CONFIGS["tiny"], "transformerSeeds": seeds,
+    # What reference.py rebuilds for each model folder: the seed of each network and the I/O dtype.
+    folders = {
+        "t2v": {"transformer": {"seed": seeds["t2v"], "io": "float32"}},
+        "t2v-fp16": {"transformer": {"seed": seeds["t2v"], "io": "float16"}},
+        "a14b": {"transformer": {"seed": seeds["a14b-high"], "io": "float32"},
+                 "transformer_2": {"seed": seeds["a14b-low"], "io": "float32"}},
+        "akane": {"transformer": {"seed": seeds["t2v"], "io": "float32"}},
+        "full": {"transformer": {"seed": seeds["t2v"], "io": "float32"}},
+    }
+    manifest = {"seed": seed, "config": CONFIGS["tiny"], "folders": folders,
                 "parameters": {"transformer": sum(p.numel() for p in t2v.parameters())}, "files": {}}
     for rel, (net, opts) in files.items():
         path = os.path.join(out, rel)
         export_transformer(net, path, fp16_weights=True, check=check, **opts)
-    for rel in sorted(files):
+    manifest["parameters"].update(export_full_extras(out, seed))
+    for rel in ["full/vae_decoder/model.onnx", "full/vae_encoder/model.onnx", "full/text_encoder/model.onnx",
+                "full/tokenizer/tokenizer.json", "full/tokenizer/tokenizer_config.json"] + sorted(files):
         path = os.path.join(out, rel)
         manifest["files"][rel] = {"bytes": os.path.getsize(path), "sha256": sha256(path)}
     tmp = os.path.join(out, "manifest.json.tmp")
