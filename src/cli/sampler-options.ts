@@ -48,7 +48,7 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--cfg-zero-star', 'CFG-Zero*: optimised scale s* (with --zero-init steps of v = 0)')
     .option('--zero-init <n>', 'CFG-Zero* zero-init steps (default 1 with --cfg-zero-star)')
     .addOption(new Option('--refine <mode>', 'refinement: none, pnp (Predict-and-Perturb) or adaptive').choices(['none', 'pnp', 'adaptive']))
-    .option('--plan <plan>', 'P&P plan "STEP-STEP:K,…" with 0-based outer steps, e.g. "2-5:3,6-13:1"')
+    .option('--plan <plan>', 'P&P plan "STEP-STEP:K,…" with 0-based outer steps, e.g. "2-5:3,6-13:1", or fractions of the schedule, e.g. "0.05-0.35:2"')
     .option('--window <fraction>', 'P&P shorthand: refine the first fraction of steps (with --k)')
     .option('--k <K>', 'P&P shorthand: extra evaluations per refined step (K_max for adaptive)')
     .option('--tau <τ>', 'uncertainty threshold τ (0 = mask off, inf = plain steps)')
@@ -139,7 +139,7 @@ function refineFromFlags(flags: SamplerFlags, base: RefineSpec, steps: number): 
   if (flags.plan !== undefined && flags.window !== undefined) throw new UsageError('give either --plan or --window/--k, not both');
   let plan = base.mode !== 'none' ? base.plan : '';
   if (flags.plan !== undefined) {
-    parsePlan(flags.plan);
+    parsePlan(flags.plan, steps);
     plan = flags.plan;
   } else if (flags.window !== undefined || flags.k !== undefined) {
     const fraction = flags.window !== undefined ? parseNumber(flags.window, '--window', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]') : 0.2;

@@ -46,9 +46,9 @@ export function buildRefineOptions(config: SamplerConfig, noise: NoiseSource): R
     case 'none':
       return undefined;
     case 'pnp':
-      return { plan: parsePlan(r.plan), tau: r.tau, noise, stopWhenUncertainBelow: r.earlyExit ? undefined : 0 };
+      return { plan: parsePlan(r.plan, config.steps), tau: r.tau, noise, stopWhenUncertainBelow: r.earlyExit ? undefined : 0 };
     case 'adaptive':
-      return { plan: parsePlan(r.plan), tau: r.tau, noise, stopWhenUncertainBelow: r.stopBelow };
+      return { plan: parsePlan(r.plan, config.steps), tau: r.tau, noise, stopWhenUncertainBelow: r.stopBelow };
   }
 }
 
@@ -72,7 +72,7 @@ export async function runSampler(config: SamplerConfig, inputs: RunInputs): Prom
 export function plannedNfe(config: SamplerConfig): number {
   const grid = buildGrid(config.steps, config.grid);
   let nfe = solverNfe(config.solver, grid);
-  if (config.refine.mode !== 'none' && config.freeInit === undefined) nfe += planExtraNfe(parsePlan(config.refine.plan));
+  if (config.refine.mode !== 'none' && config.freeInit === undefined) nfe += planExtraNfe(parsePlan(config.refine.plan, config.steps));
   if (config.restart !== undefined) nfe += config.restart.steps * config.restart.repeats;
   if (config.freeInit !== undefined) nfe += (config.freeInit.passes - 1) * solverNfe(config.solver, renoiseGrid(grid, config.freeInit.sigmaRenoise, config.freeInit.steps));
   return nfe;
