@@ -57,7 +57,7 @@ test('ONNX backend: a worker that dies fails the next call with a clear error in
   const model = await OnnxVelocityModel.load(DEFAULT_MODEL_CARD, { threads: 1 });
   const n = model.shape.reduce((a, b) => a * b, 1);
   // Simulate a crash of the native session: the worker is private, so reach it the way a crash would.
-  await (model as unknown as { worker: Worker }).worker.terminate();
+  await (model.graph as unknown as { worker: Worker }).worker.terminate();
   await assert.rejects(model.velocity([{ x: noise(n, 3), condition: UNCONDITIONAL }], SIGMA, [new Float32Array(n)]), (e: Error) => e instanceof ModelOutputError && /worker exited unexpectedly/.test(e.message));
   let settled = false;
   const disposed = model.dispose().then(() => (settled = true));

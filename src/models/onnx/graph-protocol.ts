@@ -23,7 +23,8 @@ export interface GraphValueInfo {
 export type GraphDevice = 'cpu' | 'cuda';
 
 export type GraphRequest =
-  | { readonly kind: 'open'; readonly path: string; readonly device: GraphDevice; readonly threads: number }
+  /** `source`: the .onnx path (external data beside it is found), or the model's bytes. */
+  | { readonly kind: 'open'; readonly source: string | Uint8Array; readonly device: GraphDevice; readonly threads: number }
   | { readonly kind: 'run'; readonly id: number; readonly feeds: Readonly<Record<string, GraphTensor>>; readonly outputs: readonly string[] }
   | { readonly kind: 'close' };
 

@@ -49,7 +49,7 @@ export class OnnxGraph {
   private readonly exited: Promise<void>;
 
   private constructor(
-    /** The .onnx file. */
+    /** The .onnx file (or what names the model, when it was opened from bytes). */
     readonly path: string,
     readonly inputs: readonly GraphValueInfo[],
     readonly outputs: readonly GraphValueInfo[],
@@ -60,7 +60,7 @@ export class OnnxGraph {
     this.exited = new Promise<void>((resolve) => {
       worker.on('exit', (code) => {
         if (!this.closed) {
-          this.failure = new ModelOutputError(`the ONNX worker for ${path} exited unexpectedly (code ${code})`);
+          this.failure = new ModelOutputError(`the ONNX worker exited unexpectedly (code ${code}) running ${path}; load the model again`);
           this.failAll(this.failure);
         }
         resolve();
@@ -68,11 +68,15 @@ export class OnnxGraph {
     });
   }
 
-  /** Open `path` in a new worker; a file that does not exist or does not load is a UsageError naming it. */
-  static async open(path: string, options: GraphOptions = {}): Promise<OnnxGraph> {
+  /**
+   * Open a graph in a new worker: by its path (so that external data beside it is found), or from bytes already read
+   * and checked, with `where` naming them. A file that does not exist or does not load is a UsageError naming it.
+   */
+  static async open(source: string | Uint8Array, options: GraphOptions = {}, where?: string): Promise<OnnxGraph> {
     const device = options.device ?? 'cpu';
     checkDevice(device);
-    if (!existsSync(path)) throw new UsageError(`${path} does not exist`);
+    const path = where ?? (typeof source === 'string' ? source : '<onnx bytes>');
+    if (typeof source === 'string' && !existsSync(source)) throw new UsageError(`${source} does not exist`);
     const worker = new Worker(new URL('./graph-worker.js', import.meta.url));
     const threads = options.threads ?? Math.max(1, availableParallelism());
     const ready = new Promise<{ inputs: readonly GraphValueInfo[]; outputs: readonly GraphValueInfo[] }>((resolve, reject) => {
@@ -84,7 +88,7 @@ export class OnnxGraph {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    const open: GraphRequest = { kind: 'open', path, device, threads };
+    const open: GraphRequest = { kind: 'open', source, device, threads };
     worker.postMessage(open);
     try {
       const meta = await ready;
