@@ -13,3 +13,14 @@ test('plans in fractions of the schedule: a·N ≤ step < b·N', () => {
   assert.throws(() => parsePlan('0.4-0.2:2', 10), /0 ≤ FIRST ≤ LAST ≤ 1/);
   assert.throws(() => parsePlan('0-0.5:1,0.4-0.6:1', 10), /names step 4 twice/);
 });
+
+test('per-expert plans count within each expert\'s share of the grid', () => {
+  // 40 steps, the high-noise expert on the first 26 (wan2.2-t2v-a14b: shift 12, boundary 875).
+  assert.equal(formatPlan(parsePlan('high:2-5:3,6-13:1', 40, 26)), '2-5:3,6-13:1');
+  assert.equal(formatPlan(parsePlan('high:0.1-0.2:2;low:0-1:1', 40, 26)), '2-5:2,26-27:1');
+  assert.equal(formatPlan(parsePlan('low:0-0.5:1', 40, 26)), '26-32:1', 'half of the low-noise expert\'s 14 steps');
+  assert.equal(formatPlan(parsePlan('0-1:2;low:0:1', 40, 26)), '0-1:2,26:1', 'whole-grid and per-expert parts mix');
+  assert.throws(() => parsePlan('high:1-3:2', 40), (e: Error) => e instanceof UsageError && /is per expert, which needs a two-expert schedule/.test(e.message));
+  assert.throws(() => parsePlan('high:20-30:1', 40, 26), /names step 30 of the high-noise expert, which has steps 0\.\.25 of 40/);
+  assert.throws(() => parsePlan('2-5:1;high:4:1', 40, 26), /names step 4 twice/);
+});
