@@ -5,7 +5,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { NormalRng, type NoiseSource } from '../core/rng.js';
-import { numel } from '../core/tensor.js';
+import { numel, type LatentShape } from '../core/tensor.js';
 import { NpyNoiseStream, readInitialNoise } from '../io/noise-stream.js';
 import { writeNpy } from '../io/npy.js';
 import { loadFolderModel, readModelFolder } from '../models/folder/folder.js';
@@ -31,6 +31,7 @@ export interface FolderFlags extends SamplerFlags, FolderTextFlags {
   noise?: string;
   device?: string;
   threads?: string;
+  conditionLatent?: string;
   seed?: string;
   out?: string;
   scale?: string;
@@ -52,7 +53,17 @@ export function addFolderOptions(cmd: Command): Command {
     .option('--init <x.npy>', 'model folder: the initial latent [C,F,H,W] instead of --seed noise')
     .option('--noise <stream.npy>', 'model folder: noise stream [M,C,F,H,W], one latent per Perturb/Restart/FreeInit draw, in order')
     .addOption(new Option('--device <device>', 'model folder: onnxruntime execution provider').choices(['cpu', 'cuda']).default('cpu'))
-    .option('--threads <n>', 'model folder: intra-op threads per network (default: all cores)');
+    .option('--threads <n>', 'model folder: intra-op threads per network (default: all cores)')
+    .option('--condition-latent <latent.npy:N>', 'model folder: keep the first N latent frames fixed at this normalised clean latent [C,F,H,W] (Cosmos-Predict2.5 video-to-world)');
+}
+
+/** --condition-latent latent.npy:N → the clean latent and N, checked against the model's latent. */
+function readConditionLatent(spec: string, shape: LatentShape): { latent: Float32Array; frames: number } {
+  const m = /^(.*):(\d+)$/.exec(spec);
+  if (m === null) throw new UsageError(`--condition-latent must be <latent.npy>:<N>, got '${spec}'`);
+  const frames = Number(m[2]);
+  if (frames < 1 || frames >= shape[1]) throw new UsageError(`--condition-latent N must be in 1..${shape[1] - 1} (the latent has ${shape[1]} frames), got ${frames}`);
+  return { latent: readInitialNoise(m[1], shape, 'conditioning latent'), frames };
 }
 
 /** WxH → [width, height]. */
@@ -125,6 +136,7 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
       rng.fill(initialNoise);
     }
     const noise: NoiseSource = flags.noise !== undefined ? new NpyNoiseStream(flags.noise, model.shape) : rng;
+    const given = flags.conditionLatent !== undefined ? readConditionLatent(flags.conditionLatent, model.shape) : undefined;
     const progress = samplingProgress(plannedNfe(config), 'sampling');
     // With --out x.npy the latent is the only file written (a run that fails leaves nothing behind).
     const preview = ext === '.gif' && model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${stem}.preview.png`, model.shape) : undefined;
@@ -135,6 +147,7 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
       negative,
       initialNoise,
       noise,
+      ...(given !== undefined ? { given } : {}),
       observer: (r) => {
         progress.observe(r);
         preview?.(r);

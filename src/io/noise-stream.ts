@@ -62,12 +62,12 @@ export class NpyNoiseStream implements NoiseSource {
   }
 }
 
-/** Read an initial latent from .npy, checking its shape (accepts [C,F,H,W] or [1,C,F,H,W]). */
-export function readInitialNoise(path: string, latentShape: readonly number[]): Float32Array {
+/** Read an initial latent (or another whole latent: `what` names it) from .npy, checking its shape ([C,F,H,W] or [1,C,F,H,W]). */
+export function readInitialNoise(path: string, latentShape: readonly number[], what = 'initial latent'): Float32Array {
   const { shape, data } = readNpyFloat32(path);
   const own = shape.length === latentShape.length + 1 && shape[0] === 1 ? shape.slice(1) : shape;
   if (own.length !== latentShape.length || own.some((d, i) => d !== latentShape[i])) {
-    throw new UsageError(`${path}: initial latent of shape ${formatShape(shape)}; this run's latent is ${formatShape(latentShape)} (a leading 1 is allowed)`);
+    throw new UsageError(`${path}: ${what} of shape ${formatShape(shape)}; this run's latent is ${formatShape(latentShape)} (a leading 1 is allowed)`);
   }
   return data;
 }

@@ -16,13 +16,16 @@ export interface FolderSampleInputs {
   readonly initialNoise: Float32Array;
   /** One latent per later draw (Perturb, Restart, FreeInit), in order. */
   readonly noise: NoiseSource;
+  /** Conditioning frames kept fixed: the clean (normalised) latent [C, F, H, W] and how many leading frames it gives. */
+  readonly given?: Condition['given'];
   readonly observer?: StepObserver;
   readonly signal?: AbortSignal;
 }
 
 export function sampleFolderModel(model: FolderModel, inputs: FolderSampleInputs): Promise<RunResult> {
-  const condition: Condition = { label: 'prompt', text: inputs.positive };
-  const uncondition: Condition = { label: null, text: inputs.negative };
+  const given = inputs.given !== undefined ? { given: inputs.given } : {};
+  const condition: Condition = { label: 'prompt', text: inputs.positive, ...given };
+  const uncondition: Condition = { label: null, text: inputs.negative, ...given };
   return runSampler(inputs.config, {
     model: model.network,
     condition,

@@ -64,6 +64,31 @@ test('generate --model DIR prints "nfe N" and writes the final latent [16, F, H/
   assert.deepEqual(readNpyFloat32(out2).data, x.data);
 });
 
+test('--condition-latent keeps the first N latent frames on the clean latent: the final latent equals it there', () => {
+  const dir = scratchDir('folder-cond');
+  const clean = new Float32Array(16 * 5 * 6 * 8).map((_, i) => Math.sin(i));
+  const cond = join(dir, 'clean.npy');
+  writeNpy(cond, clean, [16, 5, 6, 8]);
+  const out = join(dir, 'x.npy');
+  const r = runCli(...interfaceArgs({ '--out': out }, ['--refine', 'pnp', '--plan', '0-1:2', '--tau', '0.25', '--condition-latent', `${cond}:2`]));
+  assert.equal(r.code, 0, r.stderr);
+  const x = readNpyFloat32(out).data;
+  let givenErr = 0;
+  let restDiff = 0;
+  for (let c = 0; c < 16; c++) {
+    for (let i = 0; i < 5 * 48; i++) {
+      const j = c * 5 * 48 + i;
+      if (i < 2 * 48) givenErr = Math.max(givenErr, Math.abs(x[j] - clean[j]));
+      else restDiff = Math.max(restDiff, Math.abs(x[j] - clean[j]));
+    }
+  }
+  assert.ok(givenErr < 1e-5, `given frames end on the clean latent (max error ${givenErr})`);
+  assert.ok(restDiff > 0.1, 'the other frames are generated');
+  const bad = runCli(...interfaceArgs({ '--out': out }, ['--condition-latent', `${cond}:5`]));
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--condition-latent N must be in 1\.\.4/);
+});
+
 test('bad input to generate --model DIR: one line, exit 2, nothing written', () => {
   const dir = scratchDir('folder-bad');
   const wide = join(dir, 'wide.npy');

@@ -1,5 +1,8 @@
 // A model folder's transformer as a VelocityModel: the graph's bound inputs fed from the sampler's latent, the
-// model's own timestep and the condition's text states; float16 graphs converted at the boundary.
+// model's own timestep and the condition's text states; float16 graphs converted at the boundary. Conditioning
+// frames (Condition.given, Cosmos-Predict2.5's video-to-world) are kept fixed: the network sees their clean latents,
+// and their velocity is set to (x − clean)/σ, so their x̂0 is the clean latent and every step keeps them on the
+// clean latent's flow path, ending on it exactly at σ = 0.
 import { ModelOutputError, UsageError } from '../../errors.js';
 import { float32ToHalf, halfToFloat32 } from '../../core/half.js';
 import { formatShape, numel, type LatentShape } from '../../core/tensor.js';
@@ -53,14 +56,14 @@ export class GraphDenoiser implements VelocityModel {
   async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
     const t = this.timestep(sigma);
     if (this.binding.batched) {
-      await this.run(requests, t, out);
+      await this.run(requests, sigma, t, out);
       return;
     }
     // A batch-1 graph: the branches run one after the other (conditional first).
-    for (let r = 0; r < requests.length; r++) await this.run([requests[r]], t, [out[r]]);
+    for (let r = 0; r < requests.length; r++) await this.run([requests[r]], sigma, t, [out[r]]);
   }
 
-  private async run(requests: readonly VelocityRequest[], t: number, out: readonly Float32Array[]): Promise<void> {
+  private async run(requests: readonly VelocityRequest[], sigma: number, t: number, out: readonly Float32Array[]): Promise<void> {
     const b = requests.length;
     const n = this.size;
     const [C, F, H, W] = this.shape;
@@ -72,6 +75,7 @@ export class GraphDenoiser implements VelocityModel {
       const { x, condition } = requests[r];
       if (x.length !== n) throw new UsageError(`latent has ${x.length} values; the model's latent ${formatShape(this.shape)} needs ${n}`);
       latent.set(x, r * perLatent);
+      if (condition.given !== undefined) this.forGivenFrames(condition.given, (i, clean) => (latent[r * perLatent + i] = clean));
       if (extra !== undefined) latent.set(extra, r * perLatent + n);
       const states = condition.text;
       if (states === undefined || states.length !== this.textSize) {
@@ -94,7 +98,25 @@ export class GraphDenoiser implements VelocityModel {
         `${this.graph.path}: output '${binding.output.name}' is ${result.dtype} [${result.dims.join(', ')}]; expected float [${b}, ${C}, ${F}, ${H}, ${W}]`,
       );
     }
-    for (let r = 0; r < b; r++) out[r].set(v.subarray(r * n, (r + 1) * n));
+    for (let r = 0; r < b; r++) {
+      const o = out[r];
+      o.set(v.subarray(r * n, (r + 1) * n));
+      const { x, condition } = requests[r];
+      if (condition.given !== undefined && sigma > 0) this.forGivenFrames(condition.given, (i, clean) => (o[i] = (x[i] - clean) / sigma));
+    }
+  }
+
+  /** Calls `f(index, clean value)` for every value of the given latent frames (the first `frames` of each channel). */
+  private forGivenFrames(given: NonNullable<VelocityRequest['condition']['given']>, f: (i: number, clean: number) => void): void {
+    const [C, F, H, W] = this.shape;
+    if (given.latent.length !== this.size || !(given.frames >= 0 && given.frames < F)) {
+      throw new UsageError(`conditioning latent of ${given.latent.length} values and ${given.frames} frames; this model's latent is ${formatShape(this.shape)} and needs at least one frame to generate`);
+    }
+    const framesLen = given.frames * H * W;
+    for (let c = 0; c < C; c++) {
+      const base = c * F * H * W;
+      for (let i = base; i < base + framesLen; i++) f(i, given.latent[i]);
+    }
   }
 
   private timestepTensor(t: number, b: number): GraphTensor {
