@@ -44,7 +44,7 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--sigmas <list>', 'explicit σ grid, comma-separated, high to low (0 appended)')
     .option('--cfg <g>', 'classifier-free guidance scale (with --cfg-low: the scale at and above the boundary)')
     .option('--cfg-low <g>', 'guidance scale below --cfg-boundary (the low-noise expert\'s scale in a two-expert model)')
-    .option('--cfg-boundary <t>', 'network timestep (σ·1000 for Wan-convention models) from which --cfg applies instead of --cfg-low')
+    .option('--cfg-boundary <t>', "the model's timestep (Wan and the physics model: int(σ·1000); Cosmos: σ) from which --cfg applies instead of --cfg-low")
     .addOption(new Option('--cfg-form <form>', 'CFG form: wan = u + g(c−u), cosmos = c + g(c−u)').choices(['wan', 'cosmos']))
     .option('--cfg-zero-star', 'CFG-Zero*: optimised scale s* (with --zero-init steps of v = 0)')
     .option('--zero-init <n>', 'CFG-Zero* zero-init steps (default 1 with --cfg-zero-star)')
