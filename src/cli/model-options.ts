@@ -1,4 +1,6 @@
 // The options that pick the shipped model and how it runs: --model (its card) and --guide-weight (autoguidance).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
 import { parseNumber } from './sampler-options.js';
@@ -12,7 +14,7 @@ export interface ModelFlags {
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option('--model <card.json|DIR>', 'model card of the ONNX model, or a model folder (transformer/model.onnx, …)', DEFAULT_MODEL_CARD)
+    .option('--model <card.json|DIR>', 'model card of the ONNX model (or its directory), or a model folder (transformer/model.onnx, …)', DEFAULT_MODEL_CARD)
     .option('--guide-weight <w>', "autoguidance weight, replacing the card's (0 runs the model without its guide network)");
 }
 
@@ -21,5 +23,7 @@ export async function loadModelFromFlags(flags: ModelFlags, threads?: number): P
   if (isModelFolder(flags.model)) throw new UsageError(`--model ${flags.model}: this command runs the physics model's card; model folders run with \`selfrefine generate --model DIR\``);
   const guideWeight =
     flags.guideWeight !== undefined ? parseNumber(flags.guideWeight, '--guide-weight', (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0') : undefined;
-  return loadShippedModel(flags.model, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
+  // A directory holding card.json names that card.
+  const card = existsSync(join(flags.model, 'card.json')) ? join(flags.model, 'card.json') : flags.model;
+  return loadShippedModel(card, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
 }
