@@ -14,7 +14,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The directory itself is unusable: there is no temporary to remove.
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
     throw new UsageError(`cannot write ${path}: ${code}; choose a writable location`);
