@@ -96,6 +96,27 @@ def store_float16(model_proto, min_numel=1024):
     return len(casts)
 
 
+def short_names(model_proto):
+    """Rename nodes and intermediate values to short ids (the exporter's scope paths are a quarter of a tiny file)."""
+    graph = model_proto.graph
+    keep = {v.name for v in graph.input} | {v.name for v in graph.output}
+    rename = {}
+    for i, node in enumerate(graph.node):
+        node.name = f"n{i}"
+        for j, name in enumerate(node.output):
+            if name and name not in keep:
+                rename[name] = f"t{len(rename)}"
+                node.output[j] = rename[name]
+    for init in graph.initializer:
+        if init.name in rename:
+            init.name = rename[init.name]
+    for node in graph.node:
+        for j, name in enumerate(node.input):
+            if name in rename:
+                node.input[j] = rename[name]
+    del graph.value_info[:]
+
+
 def export(module, example, input_names, output_names, dynamic_axes, path, half_io=False, fp16_weights=False):
     """torch.onnx.export (opset 17) to `path`; large models go to external data in path + '.data'."""
     module = IOCast(module.eval(), half_io)
@@ -111,6 +132,7 @@ def export(module, example, input_names, output_names, dynamic_axes, path, half_
         proto = onnx.load(raw)
         if fp16_weights:
             store_float16(proto)
+        short_names(proto)
         out_tmp = path + ".tmp"
         if big:
             onnx.save_model(proto, out_tmp, save_as_external_data=True, all_tensors_to_one_file=True,

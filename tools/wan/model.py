@@ -200,6 +200,10 @@ class WanTransformer(nn.Module):
         self.head = Head(dim, self.out_dim, self.patch)
 
     def forward(self, hidden_states, timestep, encoder_hidden_states):
+        return self.forward_embedded(hidden_states, timestep, self.text_embedding(encoder_hidden_states))
+
+    def forward_embedded(self, hidden_states, timestep, context):
+        """forward() after the text embedding: `context` [1,512,dim] is text_embedding(encoder_hidden_states)."""
         x = self.patch_embedding(hidden_states)
         b, _, f, h, w = x.shape
         x = x.flatten(2).transpose(1, 2)
@@ -208,7 +212,6 @@ class WanTransformer(nn.Module):
 
         e = self.time_embedding(sinusoidal(self.freq_dim, timestep))
         e6 = self.time_projection(e).reshape(-1, 6, self.dim)
-        context = self.text_embedding(encoder_hidden_states)
         for block in self.blocks:
             x = block(x, e6, context, cos, sin)
         x = self.head(x, e)
