@@ -38,6 +38,7 @@ TEXT_LEN = 512
 CONFIGS = {
     # The test networks: small enough to commit, every part of the architecture present.
     "tiny": dict(dim=32, ffn_dim=64, freq_dim=32, num_heads=2, num_layers=2, in_dim=16, out_dim=16),
+    "tiny-i2v": dict(dim=32, ffn_dim=64, freq_dim=32, num_heads=2, num_layers=2, in_dim=36, out_dim=16),
     # Wan2.1-T2V-1.3B (Wan-Video/Wan2.1 wan/configs/wan_t2v_1_3B.py)
     "1.3b": dict(dim=1536, ffn_dim=8960, freq_dim=256, num_heads=12, num_layers=30, in_dim=16, out_dim=16),
     # Wan2.1-T2V-14B and each expert of Wan2.2-T2V-A14B (wan_t2v_14B.py)

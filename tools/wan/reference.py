@@ -60,8 +60,8 @@ class Network:
     """One transformer of a fixture folder: float32 module, optionally float16 I/O. The text embedding of each
     context is computed once and reused (the same float32 computation, without repeating it at every call)."""
 
-    def __init__(self, seed, io):
-        self.net = tiny_transformer(seed).eval()
+    def __init__(self, seed, io, config="tiny"):
+        self.net = tiny_transformer(seed, config).eval()
         self.half = io == "float16"
         self.text = self.net.text_embedding
         self.embedded = {}
@@ -152,7 +152,7 @@ def load_folder(model_dir, network="torch"):
     root = os.path.dirname(os.path.abspath(model_dir))
     manifest = json.load(open(os.path.join(root, "manifest.json")))
     spec = manifest["folders"][os.path.basename(os.path.normpath(model_dir))]
-    nets = {name: Network(s["seed"], s["io"]) for name, s in spec.items()}
+    nets = {name: Network(s["seed"], s["io"], s.get("config", "tiny")) for name, s in spec.items()}
     return nets["transformer"], nets.get("transformer_2")
 
 
