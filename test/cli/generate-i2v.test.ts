@@ -72,3 +72,26 @@ test('--image: the transformer reads [noisy latent, first-frame mask, normalised
   assert.equal(without.code, 2);
   assert.match(without.stderr, /reads 36 channels \(image-to-video\); give --image/);
 });
+
+test('--image on the tiny Wan2.2-I2V network (the real architecture, 36 channels): another image gives another clip', () => {
+  const dir = scratchDir('gen-i2v-tiny');
+  const write = (name: string, shade: number): string => {
+    const png = new PNG({ width: 64, height: 48 });
+    for (let i = 0; i < 64 * 48; i++) png.data.set([shade, (i % 64) * 4, 255 - shade, 255], i * 4);
+    writeFileSync(join(dir, name), PNG.sync.write(png));
+    return join(dir, name);
+  };
+  const run = (image: string, out: string): Float32Array => {
+    const r = runCli('generate', '--model', join(FIXTURES, 'wan-tiny', 'i2v'), '--preset', 'wan2.2-i2v-a14b', '--prompt-embeds', join(COMMON, 'pos.npy'),
+      '--negative-embeds', join(COMMON, 'neg.npy'), '--frames', '17', '--size', '64x48', '--init', join(COMMON, 'init.npy'), '--solver', 'euler', '--steps', '3',
+      '--refine', 'none', '--image', image, '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    return readNpyFloat32(out, [16, 5, 6, 8]).data;
+  };
+  const a = run(write('dark.png', 20), join(dir, 'a.npy'));
+  const b = run(write('light.png', 230), join(dir, 'b.npy'));
+  assert.ok(a.every(Number.isFinite));
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  assert.ok(diff > 1e-3, `the image changed the final latent by at most ${diff}`);
+});
