@@ -76,7 +76,7 @@ class IOCast(torch.nn.Module):
 
 def store_float16(model_proto, min_numel=1024):
     """Store every float32 initializer of ≥ min_numel values that float16 holds exactly as float16, cast back to
-    float32 by a Cast node: half the bytes, the same numbers (onnxruntime folds the casts once, at session start)."""
+    float32 by a Cast node: half the bytes, the same numbers (onnxruntime folds the casts once, when it loads the file)."""
     graph = model_proto.graph
     casts = []
     keep = []

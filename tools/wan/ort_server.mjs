@@ -1,6 +1,6 @@
 // onnxruntime-node for tools/wan (tools/wan/ort.py: export checks, reference.py --network onnx): one JSON request per line on
 // stdin, {model, dir, inputs: [{name, dtype, shape, file}]}, raw little-endian tensors in files; the outputs go to
-// DIR/out_NAME.bin and one JSON line {inputs: [graph input names], outputs: [{name, dtype, shape}]} answers on stdout. Sessions stay open.
+// DIR/out_NAME.bin and one JSON line {inputs: [graph input names], outputs: [{name, dtype, shape}]} answers on stdout. Loaded models stay loaded.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
