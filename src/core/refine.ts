@@ -2,6 +2,7 @@
 // Positions are tracked as runs of still-uncertain positions, so the per-iteration passes touch
 // only what the mask still refines and stay free of per-element branches.
 import { UsageError } from '../errors.js';
+import { sharedArena, type WasmKernels } from './kernels.js';
 import type { NoiseSource } from './rng.js';
 import type { RefinePlan } from './plan.js';
 import { applyStep, type StepCoefficients } from './solvers.js';
@@ -33,6 +34,11 @@ export function checkRefineOptions(options: RefineOptions): void {
 export function perturb(xk: Float32Array, x0: Float32Array, eps: Float32Array, sigma: number): void {
   const a = 1 - sigma;
   const n = xk.length;
+  const arena = sharedArena(xk, x0, eps);
+  if (arena !== null) {
+    arena.kernels.perturb(xk.byteOffset, x0.byteOffset, eps.byteOffset, n, a, sigma);
+    return;
+  }
   for (let j = 0; j < n; j++) xk[j] = a * x0[j] + sigma * eps[j];
 }
 
@@ -113,6 +119,8 @@ export function refineIteration(
   let count = 0;
   let size = 0;
   let r = 0;
+  const measure = measureKernel(usum, xk, vk, target.x0, sigma, C, P);
+  const fuse = fuseKernel(target, xk, vk, sigma, C, P);
   for (let s = 0; s < P && r < oldCount; s += BLOCK) {
     const e = Math.min(P, s + BLOCK);
     // Uncertainty on the old runs clipped to [s, e).
@@ -122,7 +130,7 @@ export function refineIteration(
       usum.fill(0, f, t);
     }
     for (let q = r; q < oldCount && old[2 * q] < e; q++) {
-      measureRange(usum, xk, vk, target.x0, sigma, C, P, Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
+      measure(Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
     }
     // Grow the certain set; append the still-uncertain runs (merging across the block border).
     let fuseFrom = count;
@@ -155,11 +163,27 @@ export function refineIteration(
     for (let q = fuseFrom; q < count; q++) {
       const f = Math.max(out[2 * q], s);
       const t = Math.min(out[2 * q + 1], e);
-      if (f < t) fuseRange(target, xk, vk, sigma, C, P, f, t);
+      if (f < t) fuse(f, t);
     }
     while (r < oldCount && old[2 * r + 1] <= e) r++;
   }
   runs.swap(count, size);
+}
+
+/** The uncertainty measurement over positions [f, t): the SIMD kernel where every buffer lives in one arena. */
+function measureKernel(usum: Float32Array, xk: Float32Array, vk: Float32Array, x0: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const wasm = sharedArena(usum, xk, vk, x0)?.kernels;
+  if (wasm === undefined) return (f, t) => measureRange(usum, xk, vk, x0, sigma, C, P, f, t);
+  return (f, t) => wasm.measure(usum.byteOffset, xk.byteOffset, vk.byteOffset, x0.byteOffset, sigma, C, P, f, t);
+}
+
+/** The fusion over positions [f, t): the SIMD kernel for Euler's step where every buffer lives in one arena. */
+function fuseKernel(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const { next, x0, state, co } = target;
+  const euler = co.a === 1 && co.b === 0 && co.d === 0 && state === null;
+  const wasm: WasmKernels | undefined = euler ? sharedArena(next, x0, xk, vk)?.kernels : undefined;
+  if (wasm === undefined) return (f, t) => fuseRange(target, xk, vk, sigma, C, P, f, t);
+  return (f, t) => wasm.fuseEuler(x0.byteOffset, next.byteOffset, xk.byteOffset, vk.byteOffset, sigma, co.c, C, P, f, t);
 }
 
 /** usum[p] += Σ_c |fround(xk − σ·vk) − x0| for positions [f, t), every channel. */

@@ -22,6 +22,7 @@ import {
   type RefineOptions,
 } from './refine.js';
 import { gridSteps, timestepOf, type SigmaGrid } from './schedules.js';
+import { KernelArena } from './kernels.js';
 import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
@@ -93,23 +94,28 @@ export async function sample(
   const P = positions(model.shape);
   const solver = createSolver(solverName, grid, size, options);
 
-  let cur = Float32Array.from(x);
-  let next = new Float32Array(size);
-  const v = new Float32Array(size);
-  const x0 = new Float32Array(size);
   // Refinement buffers, allocated once per run when a plan exists.
   const needRefine = refine !== undefined && refine.plan.size > 0;
-  const xk = needRefine ? new Float32Array(size) : v;
-  const vk = needRefine ? new Float32Array(size) : v;
-  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
-  const usum = new Float32Array(needRefine ? P : 0);
-  const certain = new Uint8Array(needRefine ? P : 0);
-  const runs = new UncertainRuns(needRefine ? P : 0);
   // Noise for the next Perturb is drawn while the model evaluates (the main thread is idle then),
   // speculatively when the loop may still stop early; an unused draw is rolled back.
   const noise = refine?.noise;
   const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
-  const epsNext = prefetch ? new Float32Array(size) : v;
+  // The buffers the P&P kernels touch share one WebAssembly memory, so the kernels run in SIMD (kernels.ts).
+  const arena = needRefine ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
+  const buffer = (n: number): Float32Array => arena?.float32(n) ?? new Float32Array(n);
+
+  let cur = buffer(size);
+  cur.set(x);
+  let next = buffer(size);
+  const v = new Float32Array(size);
+  const x0 = buffer(size);
+  const xk = needRefine ? buffer(size) : v;
+  const vk = needRefine ? buffer(size) : v;
+  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
+  const usum = needRefine ? buffer(P) : new Float32Array(0);
+  const certain = new Uint8Array(needRefine ? P : 0);
+  const runs = new UncertainRuns(needRefine ? P : 0);
+  const epsNext = prefetch ? buffer(size) : v;
   let haveEps = false;
 
   let nfe = 0;
@@ -203,7 +209,8 @@ export async function sample(
       });
     }
   }
-  return { x: cur, nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
+  // An arena's array would keep the whole arena alive: hand back a buffer of its own.
+  return { x: arena === null ? cur : cur.slice(), nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
 }
 
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */
