@@ -132,51 +132,124 @@
             (br $tail)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $channel))))
-  ;; The ziggurat's branch-free bulk pass (rng.ts zigguratBulk) over draws [from, to): xoshiro128** from the state
-  ;; at $st (4 × i32), out[i] = a·base[i] + b·fround(mag·ws[iz]), and draws outside their box listed as (i, u) in
-  ;; (rejI, rejU) until `cap` are listed. Returns the index it stopped at (to, or earlier with the lists full);
-  ;; stores the state back and the listed count at $st + 16. ws: 512 × f64, ks: 512 × i32 (the layer tables, sign folded in).
-  (func (export "ziggurat") (param $st i32) (param $ws i32) (param $ks i32) (param $out i32) (param $base i32)
+;; The ziggurat's branch-free bulk pass (rng.ts zigguratBulk) over draws [from, to), a chunk of CHUNK = 1024 draws
+  ;; at a time: the xoshiro128** bits first (a tight scalar loop, state at $st as 4 × i32) into $bits, then the
+  ;; values four at a time, out[i] = a·base[i] + b·fround(mag·ws[iz]), with draws outside their box listed as (i, u)
+  ;; in (rejI, rejU). It stops early when fewer than CHUNK list entries are left of `cap`. Returns the index it
+  ;; stopped at; stores the state back and the listed count at $st + 16. ws: 512 × f64 layer widths with the sign
+  ;; folded in, ks: 512 × i32 box limits, both indexed by the draw's low 9 bits.
+  (func (export "ziggurat") (param $st i32) (param $ws i32) (param $ks i32) (param $bits i32) (param $out i32) (param $base i32)
         (param $from i32) (param $to i32) (param $a f64) (param $b f64) (param $rejI i32) (param $rejU i32) (param $cap i32)
         (result i32)
-    (local $i i32) (local $nr i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
-    (local $u i32) (local $t i32) (local $mag i32) (local $iz i32)
+    (local $i i32) (local $end i32) (local $q i32) (local $nr i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $t i32) (local $u i32) (local $mag i32) (local $lane i32)
+    (local $vu v128) (local $vmag v128) (local $vw v128) (local $wlo v128) (local $whi v128) (local $vk v128) (local $x v128)
+    (local $va v128) (local $vb v128) (local $lo v128) (local $hi v128)
+    (local.set $va (f64x2.splat (local.get $a)))
+    (local.set $vb (f64x2.splat (local.get $b)))
     (local.set $s0 (i32.load offset=0 (local.get $st)))
     (local.set $s1 (i32.load offset=4 (local.get $st)))
     (local.set $s2 (i32.load offset=8 (local.get $st)))
     (local.set $s3 (i32.load offset=12 (local.get $st)))
     (local.set $i (local.get $from))
     (block $done
-      (loop $draw
+      (loop $chunk
         (br_if $done (i32.ge_u (local.get $i) (local.get $to)))
-        (br_if $done (i32.ge_u (local.get $nr) (local.get $cap)))
-        ;; u = rotl(s1·5, 7)·9, then the state steps
-        (local.set $u (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
-        (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
-        (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
-        (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
-        (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
-        (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
-        (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
-        (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-        ;; bits 0–8: layer and sign; bits 9–31: magnitude
-        (local.set $mag (i32.shr_u (local.get $u) (i32.const 9)))
-        (local.set $iz (i32.and (local.get $u) (i32.const 511)))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.demote_f64 (f64.add
-            (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
-            (f64.mul (local.get $b) (f64.promote_f32 (f32.demote_f64
-              (f64.mul (f64.convert_i32_u (local.get $mag)) (f64.load (i32.add (local.get $ws) (i32.shl (local.get $iz) (i32.const 3)))))))))))
-        (if (i32.ge_s (local.get $mag) (i32.load (i32.add (local.get $ks) (i32.shl (local.get $iz) (i32.const 2)))))
-          (then
-            (i32.store (i32.add (local.get $rejI) (i32.shl (local.get $nr) (i32.const 2))) (local.get $i))
-            (i32.store (i32.add (local.get $rejU) (i32.shl (local.get $nr) (i32.const 2))) (local.get $u))
-            (local.set $nr (i32.add (local.get $nr) (i32.const 1)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $draw)))
+        (br_if $done (i32.gt_u (i32.add (local.get $nr) (i32.const 1024)) (local.get $cap)))
+        (local.set $end (select (i32.add (local.get $i) (i32.const 1024)) (local.get $to)
+          (i32.lt_u (i32.add (local.get $i) (i32.const 1024)) (local.get $to))))
+        ;; bits: u = rotl(s1·5, 7)·9, then the state steps
+        (local.set $q (local.get $bits))
+        (local.set $u (i32.add (local.get $bits) (i32.shl (i32.sub (local.get $end) (local.get $i)) (i32.const 2))))
+        (block $bitsDone
+          (loop $bit
+            (br_if $bitsDone (i32.ge_u (local.get $q) (local.get $u)))
+            (i32.store (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+            (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+            (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+            (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+            (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+            (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $bit)))
+        ;; values, four draws at a time; q walks the bits
+        (local.set $q (local.get $bits))
+        (block $quadsDone
+          (loop $quad
+            (br_if $quadsDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $end)))
+            (local.set $vu (v128.load (local.get $q)))
+            ;; bits 0–8: layer and sign (the table index); bits 9–31: magnitude
+            (local.set $vmag (i32x4.shr_u (local.get $vu) (i32.const 9)))
+            (local.set $vw (i32x4.shl (v128.and (local.get $vu) (v128.const i32x4 511 511 511 511)) (i32.const 2)))
+            (local.set $wlo (f64x2.replace_lane 1
+              (f64x2.splat (f64.load (i32.add (local.get $ws) (i32.shl (i32x4.extract_lane 0 (local.get $vw)) (i32.const 1)))))
+              (f64.load (i32.add (local.get $ws) (i32.shl (i32x4.extract_lane 1 (local.get $vw)) (i32.const 1))))))
+            (local.set $whi (f64x2.replace_lane 1
+              (f64x2.splat (f64.load (i32.add (local.get $ws) (i32.shl (i32x4.extract_lane 2 (local.get $vw)) (i32.const 1)))))
+              (f64.load (i32.add (local.get $ws) (i32.shl (i32x4.extract_lane 3 (local.get $vw)) (i32.const 1))))))
+            (local.set $vk (i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1
+              (i32x4.splat (i32.load (i32.add (local.get $ks) (i32x4.extract_lane 0 (local.get $vw)))))
+              (i32.load (i32.add (local.get $ks) (i32x4.extract_lane 1 (local.get $vw)))))
+              (i32.load (i32.add (local.get $ks) (i32x4.extract_lane 2 (local.get $vw)))))
+              (i32.load (i32.add (local.get $ks) (i32x4.extract_lane 3 (local.get $vw))))))
+            (local.set $x (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $lo (f64x2.add
+              (f64x2.mul (local.get $va) (f64x2.promote_low_f32x4 (local.get $x)))
+              (f64x2.mul (local.get $vb) (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+                (f64x2.mul (f64x2.convert_low_i32x4_u (local.get $vmag)) (local.get $wlo)))))))
+            (local.set $hi (f64x2.add
+              (f64x2.mul (local.get $va) (f64x2.promote_low_f32x4
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))))
+              (f64x2.mul (local.get $vb) (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+                (f64x2.mul (f64x2.convert_low_i32x4_u
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vmag) (local.get $vmag)))
+                  (local.get $whi)))))))
+            (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+            ;; rare (about 6 % of quads): list the lanes outside their box, in order
+            (if (v128.any_true (i32x4.ge_s (local.get $vmag) (local.get $vk)))
+              (then
+                (local.set $lane (i32.const 0))
+                (loop $list
+                  (local.set $u (i32.load (i32.add (local.get $q) (i32.shl (local.get $lane) (i32.const 2)))))
+                  (if (i32.ge_s (i32.shr_u (local.get $u) (i32.const 9))
+                                (i32.load (i32.add (local.get $ks) (i32.shl (i32.and (local.get $u) (i32.const 511)) (i32.const 2)))))
+                    (then (call $list (local.get $rejI) (local.get $rejU) (local.get $nr) (i32.add (local.get $i) (local.get $lane)) (local.get $u))
+                          (local.set $nr (i32.add (local.get $nr) (i32.const 1)))))
+                  (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
+                  (br_if $list (i32.lt_u (local.get $lane) (i32.const 4))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $quad)))
+        ;; the chunk's last draws, one at a time
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $i) (local.get $end)))
+            (local.set $u (i32.load (local.get $q)))
+            (local.set $mag (i32.shr_u (local.get $u) (i32.const 9)))
+            (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+              (f32.demote_f64 (f64.add
+                (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
+                (f64.mul (local.get $b) (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.convert_i32_u (local.get $mag))
+                  (f64.load (i32.add (local.get $ws) (i32.shl (i32.and (local.get $u) (i32.const 511)) (i32.const 3)))))))))))
+            (if (i32.ge_s (local.get $mag) (i32.load (i32.add (local.get $ks) (i32.shl (i32.and (local.get $u) (i32.const 511)) (i32.const 2)))))
+              (then (call $list (local.get $rejI) (local.get $rejU) (local.get $nr) (local.get $i) (local.get $u))
+                    (local.set $nr (i32.add (local.get $nr) (i32.const 1)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $tail)))
+        (br $chunk)))
     (i32.store offset=0 (local.get $st) (local.get $s0))
     (i32.store offset=4 (local.get $st) (local.get $s1))
     (i32.store offset=8 (local.get $st) (local.get $s2))
     (i32.store offset=12 (local.get $st) (local.get $s3))
     (i32.store offset=16 (local.get $st) (local.get $nr))
-    (local.get $i)))
+    (local.get $i))
+
+  ;; Append (i, u) at entry nr of the reject lists (the rare path: a call costs nothing there).
+  (func $list (param $rejI i32) (param $rejU i32) (param $nr i32) (param $i i32) (param $u i32)
+    (i32.store (i32.add (local.get $rejI) (i32.shl (local.get $nr) (i32.const 2))) (local.get $i))
+    (i32.store (i32.add (local.get $rejU) (i32.shl (local.get $nr) (i32.const 2))) (local.get $u))))

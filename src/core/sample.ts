@@ -12,6 +12,7 @@
 // or with τ = ∞, every solver takes its plain step bit for bit.
 import { UsageError } from '../errors.js';
 import type { GuidedVelocity, StepInfo } from './guidance.js';
+import { KernelArena } from './kernels.js';
 import { checkPlan } from './plan.js';
 import {
   checkRefineOptions,
@@ -22,7 +23,6 @@ import {
   type RefineOptions,
 } from './refine.js';
 import { gridSteps, timestepOf, type SigmaGrid } from './schedules.js';
-import { KernelArena } from './kernels.js';
 import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
