@@ -149,9 +149,14 @@ export async function sample(
         fusedState.set(state);
         state = fusedState;
       }
+      // Set when the previous iteration's fusion already wrote this iteration's Perturb into xk.
+      let perturbed = false;
       for (let k = 1; k <= K; k++) {
         if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
-        if (haveEps) {
+        if (perturbed) {
+          perturbed = false;
+          haveEps = false;
+        } else if (haveEps) {
           perturb(xk, x0, epsNext, sigma);
           haveEps = false;
         } else {
@@ -168,7 +173,9 @@ export async function sample(
         inner++;
         if (runs.size > 0) {
           // Where still uncertain, the step takes this iteration's prediction and candidate.
-          refineIteration({ next, x0, state: solver.historyUsesState ? fusedState : null, co }, xk, vk, sigma, refine.tau, usum, certain, runs);
+          const target = { next, x0, state: solver.historyUsesState ? fusedState : null, co };
+          refineIteration(target, xk, vk, sigma, refine.tau, usum, certain, runs, haveEps ? epsNext : null);
+          perturbed = haveEps;
         }
         if (runs.size / P < stopBelow) {
           if (speculative) {

@@ -109,3 +109,36 @@ test('the uncertainty and Euler fusion kernels equal the JavaScript loops bit fo
     assert.deepEqual(k.next, js.next);
   }
 });
+
+test('the next Perturb folded into the fusion pass equals a separate Perturb after it, with and without kernels', () => {
+  const C = 3;
+  const P = 5000;
+  const n = C * P;
+  const co: StepCoefficients = { a: 1, b: 0, c: -0.1, d: 0, extra: null };
+  const arena = arenaFor(14 * n + 2 * P + 64);
+  const x0 = normals(n, 31);
+  const eps = normals(n, 32);
+  const xk = normals(n, 33);
+  const vk = normals(n, 34);
+  // Positions past 3 000 are certain already: the last blocks only get the Perturb.
+  for (let j = 0; j < n; j++) if (j % P >= 3000) vk[j] = 0;
+  for (const place of [(a: Float32Array) => Float32Array.from(a), (a: Float32Array) => inArena(arena, a)]) {
+    const run = (fold: boolean): Float32Array[] => {
+      const bufs = { x0: place(x0), next: place(x0), xk: place(xk), vk: place(vk), eps: place(eps), usum: place(new Float32Array(P)) };
+      const runs = new UncertainRuns(P);
+      runs.reset();
+      runs.swap(1, 3000);
+      runs.bounds[0] = 0;
+      runs.bounds[1] = 3000;
+      refineIteration({ next: bufs.next, x0: bufs.x0, state: null, co }, bufs.xk, bufs.vk, 0.5, 0.3, bufs.usum, new Uint8Array(P), runs, fold ? bufs.eps : null);
+      if (!fold) perturb(bufs.xk, bufs.x0, bufs.eps, 0.5);
+      return [bufs.x0, bufs.next, bufs.xk];
+    };
+    const [x0a, nexta, xka] = run(true);
+    const [x0b, nextb, xkb] = run(false);
+    assert.deepEqual(x0a, x0b);
+    assert.deepEqual(nexta, nextb);
+    assert.deepEqual(xka, xkb);
+    assert.notDeepEqual(xka, place(xk), 'xk was perturbed');
+  }
+});
