@@ -48,12 +48,13 @@ run() {
   echo "$label frames=$frames latent=$(grep -o 'latent \[[^]]*\]' "$log" | head -1 | cut -c8-) nfe=$nfe sampling_s=$seconds s_per_nfe=$(awk -v s="$seconds" -v n="$nfe" 'BEGIN { printf "%.3f", s / n }') peak_rss_mib=$((rss / 1024)) wall=$wall"
 }
 
-echo "# stand-in network, Euler, 4 steps, P&P on steps 0-1 with K = 2"
-run standin "$scratch/standin" 81 --solver euler --steps 4 --refine pnp --plan 0-1:2
+echo "# stand-in network, 4 steps, P&P on steps 0-1 with K = 2 (CFG 6, τ 0.25 from the preset)"
+run standin-euler "$scratch/standin" 81 --solver euler --steps 4 --refine pnp --plan 0-1:2
+run standin-unipc "$scratch/standin" 81 --solver unipc --steps 4 --refine pnp --plan 0-1:2
 
 echo "# tiny Wan2.1 transformer (full attention), one step, no refinement"
 fits=""
-for frames in 5 9 17 25; do
+for frames in 5 9 17 25 33; do
   line="$(run "tiny-$frames" "$tiny" "$frames" --solver euler --steps 1 --refine none)"
   echo "$line"
   # tokens: latent F·(H/2)·(W/2) with the 1x2x2 patch
