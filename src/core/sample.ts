@@ -70,6 +70,9 @@ export interface SampleResult {
   readonly nfeSaved: number;
 }
 
+/** Latent size (values) from which a refined run allocates its buffers in a kernel arena. */
+const KERNEL_MIN_SIZE = 1 << 16;
+
 /** Sample with any solver. `x` is the state at grid.sigmas[0] (pure noise for a full grid). */
 export async function sample(
   solverName: SolverName,
@@ -101,7 +104,8 @@ export async function sample(
   const noise = refine?.noise;
   const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
   // The buffers the P&P kernels touch share one WebAssembly memory, so the kernels run in SIMD (kernels.ts).
-  const arena = needRefine ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
+  // Small latents keep ordinary arrays: there an arena's setup (tens of µs) costs more than the kernels save.
+  const arena = needRefine && size >= KERNEL_MIN_SIZE ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
   const buffer = (n: number): Float32Array => arena?.float32(n) ?? new Float32Array(n);
 
   let cur = buffer(size);
