@@ -3,10 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { KernelArena, sharedArena } from '../../src/core/kernels.js';
 import { perturb, refineIteration, UncertainRuns } from '../../src/core/refine.js';
 import { NormalRng } from '../../src/core/rng.js';
+import { sample } from '../../src/core/sample.js';
+import { explicitGrid } from '../../src/core/schedules.js';
+import type { LatentShape } from '../../src/core/tensor.js';
 import type { StepCoefficients } from '../../src/core/solvers.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -140,5 +144,38 @@ test('the next Perturb folded into the fusion pass equals a separate Perturb aft
     assert.deepEqual(nexta, nextb);
     assert.deepEqual(xka, xkb);
     assert.notDeepEqual(xka, place(xk), 'xk was perturbed');
+  }
+});
+
+test('a refined run on a latent large enough for the kernels gives the bits the JavaScript loops gave', async () => {
+  // 76,800 values (over the sampler's kernel threshold). The hashes were computed with the JavaScript loops alone.
+  const shape: LatentShape = [4, 5, 60, 64];
+  const size = 4 * 5 * 60 * 64;
+  const model = {
+    shape,
+    async evaluate(x: Float32Array, info: { sigma: number }, out: Float32Array): Promise<number> {
+      for (let i = 0; i < x.length; i++) out[i] = 0.8 * x[i] - (0.3 * ((i % 17) - 8)) / 8 + 0.05 * info.sigma;
+      return 1;
+    },
+  };
+  const init = new Float32Array(size);
+  new NormalRng(11).fill(init);
+  const expected = {
+    euler: ['dd107f186928269fb6e578763de9b80bfa2155eae679fc15f3cb3b870f754469', [0.23427083333333332, 0.45843750000000005, 0.7146354166666666]],
+    unipc: ['563c8816df3bf123eccc79b27ab28be6d04b5e8e00c19d255771f891335bba50', [0.23427083333333332, 0.45843750000000005, 0.7147395833333333]],
+  } as const;
+  for (const solver of ['euler', 'unipc'] as const) {
+    const fractions: number[] = [];
+    const plan = new Map([[0, 3], [1, 3], [2, 2]]);
+    const result = await sample(solver, model, init, explicitGrid([1, 0.9, 0.75, 0.5, 0.2]), {
+      refine: { plan, tau: 0.2, noise: new NormalRng(7), stopWhenUncertainBelow: 0 },
+      observer: (report) => {
+        if (report.uncertainFraction !== null) fractions.push(report.uncertainFraction);
+      },
+    });
+    const hash = createHash('sha256').update(new Uint8Array(result.x.buffer, result.x.byteOffset, result.x.byteLength)).digest('hex');
+    assert.equal(result.nfe, 13);
+    assert.deepEqual(fractions, expected[solver][1], `${solver}: uncertain fractions`);
+    assert.equal(hash, expected[solver][0], `${solver}: final latent`);
   }
 });
