@@ -29,6 +29,7 @@ const size = shape.reduce((a, b) => a * b, 1);
 function stubModel(latencyMs = 0): GuidedVelocity {
   return {
     shape,
+    timestep: (sigma) => sigma,
     async evaluate() {
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       return 1;

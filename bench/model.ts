@@ -81,7 +81,7 @@ async function onnxMs(threads: number): Promise<{ networks: number[]; guided: nu
     const label = model.card.scenarios[0].name;
     const pair = [{ x, condition: { label } }, { x, condition: { label: null } }];
     const guided = model.network instanceof AutoguidedModel ? model.network : null;
-    const timed = (net: VelocityModel, sigma: number) => medianMs(() => net.velocity(pair, sigma, Math.trunc(sigma * 1000), out));
+    const timed = (net: VelocityModel, sigma: number) => medianMs(() => net.velocity(pair, sigma, out));
     const medians: number[] = [];
     for (const { key, sigma } of networks) medians.push(await timed(guided === null ? model.network : key === 'guide' ? guided.guide : guided.main, sigma));
     return { networks: medians, guided: guided === null ? null : await timed(guided, highSigma) };

@@ -2,19 +2,18 @@
 export { SelfRefineError, UsageError, ModelOutputError } from './errors.js';
 export type { LatentShape, Latent } from './core/tensor.js';
 export { numel, positions, createLatent } from './core/tensor.js';
-export { NormalRng, NpyNoiseStream, readInitialNoise, type NoiseSource } from './core/rng.js';
+export { NormalRng, type NoiseSource } from './core/rng.js';
+export { NpyNoiseStream, readInitialNoise } from './io/noise-stream.js';
 export {
   flowGrid,
   karrasRfGrid,
   explicitGrid,
   segmentGrid,
   shiftSigma,
-  timestepOf,
   type SigmaGrid,
-  type TimestepConvention,
 } from './core/schedules.js';
 export { createSolver, applyStep, heunCorrect, solverNfe, SOLVERS, type SolverName, type SolverRun, type StepCoefficients } from './core/solvers.js';
-export { guidedVelocity, type GuidedVelocity, type GuidanceOptions, type StepInfo, type CfgForm, type Expert, type ExpertPair } from './core/guidance.js';
+export { guidedVelocity, type GuidedVelocity, type GuidanceOptions, type StepInfo, type CfgForm, type CfgSchedule } from './core/guidance.js';
 export { parsePlan, windowPlan, formatPlan, planExtraNfe, checkPlan, EMPTY_PLAN, type RefinePlan } from './core/plan.js';
 export { OFFICIAL_EARLY_EXIT, type RefineOptions } from './core/refine.js';
 export { sample, sampleEuler, sampleHeun, sampleUniPC, sampleDpmpp2m, type SampleOptions, type SampleResult, type StepObserver, type StepReport } from './core/sample.js';
@@ -33,5 +32,14 @@ export type { VelocityModel, VelocityRequest, Condition } from './models/contrac
 export { UNCONDITIONAL } from './models/contract.js';
 export { GaussianMixtureModel, parseMixtureSpec, readMixtureSpec, type MixtureSpec, type MixtureComponent } from './models/gmm.js';
 export { PRESETS, findPreset, buildGrid, type Preset, type SamplerConfig, type GridSpec, type GuidanceSpec, type RefineSpec } from './pipeline/config.js';
-export { runSampler, buildGuidedVelocity, buildRefineOptions, type RunInputs, type RunResult, type ModelPair } from './pipeline/run.js';
+export { runSampler, buildGuidedVelocity, buildRefineOptions, resolvePlan, highNoiseSteps, plannedNfe, type RunInputs, type RunResult, type TimestepOf } from './pipeline/run.js';
+export { sampleFolderModel, type FolderSampleInputs } from './pipeline/folder.js';
 export { readNpy, readNpyFloat32, writeNpy, encodeNpy, parseNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';
+export { float32ToHalf, halfToFloat32, bfloat16ToFloat32, float32ToFloat16, float16ToFloat32 } from './core/half.js';
+export { readSafetensors, parseSafetensors, type FloatTensor } from './io/safetensors.js';
+export { OnnxGraph, checkDevice, type GraphOptions, type GraphTensor, type GraphValueInfo, type GraphDevice } from './models/onnx/graph.js';
+export { bindDenoiser, findByAliases, ROLE_ALIASES, type GraphBinding, type NameMap } from './models/onnx/binding.js';
+export { WAN_FAMILY, COSMOS_FAMILY, MODEL_FACTS, latentShapeFor, denormaliseLatent, normaliseLatent, wanTimestep, type ModelFamily, type ModelFacts } from './models/family.js';
+export { loadFolderModel, readModelFolder, isModelFolder, type FolderModel, type FolderLayout, type FolderConfig } from './models/folder/folder.js';
+export { padTextStates } from './models/folder/text-states.js';
+export { SwitchedExperts } from './models/sigma-experts.js';

@@ -148,9 +148,9 @@ export function tuningMethods(defaults: SamplerConfig): MethodSpec[] {
   for (const n of TUNE_STEPS) if (n !== plain.steps) add(`steps-${n}`, { ...plain, steps: n });
   if (shift !== undefined) for (const s of TUNE_SHIFTS) if (s !== shift) add(`shift-${s}`, { ...plain, grid: { kind: 'flow', shift: s } });
   // each a constant scale; a default that changes its scale at a timestep is also compared with its low scale held throughout
-  const constantScales = plain.guidance.experts !== undefined ? [...TUNE_CFG, plain.guidance.experts.lowScale] : TUNE_CFG;
+  const constantScales = plain.guidance.cfgSchedule !== undefined ? [...TUNE_CFG, plain.guidance.cfgSchedule.lowScale] : TUNE_CFG;
   for (const g of new Set(constantScales)) {
-    if (g !== plain.guidance.scale || plain.guidance.experts !== undefined) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g, experts: undefined } });
+    if (g !== plain.guidance.scale || plain.guidance.cfgSchedule !== undefined) add(`cfg-${g}`, { ...plain, guidance: { ...plain.guidance, scale: g, cfgSchedule: undefined } });
   }
   for (const { plan, tau } of TUNE_PNP) {
     const refine = { mode: 'pnp', plan, tau, earlyExit: true } as const;

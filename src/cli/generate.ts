@@ -1,12 +1,10 @@
 // `selfrefine generate`: text/image-to-video with the shipped physics model.
-import { readFileSync } from 'node:fs';
 import { join, dirname, basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { PNG } from 'pngjs';
 import { UsageError } from '../errors.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { gifBytes, maskPicture, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
+import { gifBytes, maskPicture, readPngPixels, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
 import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
@@ -15,8 +13,10 @@ import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset.js';
 import { samplingProgress } from './progress.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { addFolderOptions, runFolderGenerate, type FolderFlags } from './generate-folder.js';
+import { isModelFolder } from '../models/folder/folder.js';
 
-interface GenerateFlags extends SamplerFlags, ModelFlags {
+interface GenerateFlags extends SamplerFlags, ModelFlags, FolderFlags {
   prompt?: string;
   image?: string;
   givenFrames?: string;
@@ -34,20 +34,27 @@ interface GenerateFlags extends SamplerFlags, ModelFlags {
 export function registerGenerateCommand(program: Command): void {
   const cmd = program
     .command('generate')
-    .description('generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy)')
-    .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name)')
-    .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size')
+    .description(
+      'generate a video with the shipped physics model (GIF, PNG frames, MP4 when ffmpeg is on PATH, latent .npy), or sample a model folder (--model DIR: Wan2.1/2.2, Cosmos-Predict2.5 ONNX exports; docs/models.md)',
+    )
+    .option('--prompt <text>', 'a prompt from --list-prompts (or its scenario name); with a model folder, any text (its text_encoder/ and tokenizer/)')
+    .option('--image <first.png>', 'image-to-video: the first frame, a PNG of the model frame size (of --size with a model folder)')
     .option('--given-frames <clip.npy:N>', 'image-to-video: the first N frames of a [3,F,H,W] (or [1,3,F,H,W]) clip')
     .option('--seed <n>', 'seed (default 0); --count N uses seeds n … n+N−1')
-    .option('--out <path>', 'output GIF (siblings: .frames/, .mp4, .latent.npy, .mask.png); with --count, a dataset directory')
+    .option('--out <path>', 'output GIF (siblings: .frames/, .mp4, .latent.npy, .mask.png); with --count, a dataset directory; with a model folder, x.npy (the final latent alone) or, with its vae_decoder/, a GIF (siblings .frames/, .mp4, .latent.npy, .preview.png)')
     .option('--count <n>', 'generate N samples into a dataset directory for `selfrefine eval` (prompts cycle when --prompt is omitted)')
     .option('--mask-video', 'also write a picture of the uncertainty mask at each refined step over the frames')
     .option('--list-prompts', 'print the prompts the model knows, one per line')
-    .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8)')
-    .option('--fps <n>', 'frames per second of GIF/MP4 (default 8)')
+    .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8; 1 with a model folder)')
+    .option('--fps <n>', 'frames per second of GIF/MP4 (default 8; 16 with a model folder)')
     .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
     .option('--json', 'print a JSON summary');
-  addSamplerOptions(addModelOptions(cmd)).action(async (flags: GenerateFlags) => {
+  addFolderOptions(addSamplerOptions(addModelOptions(cmd))).action(async (flags: GenerateFlags) => {
+    if (isModelFolder(flags.model)) {
+      await runFolderGenerate(flags);
+      return;
+    }
+    rejectFolderFlags(flags);
     const model = await loadModelFromFlags(flags);
     try {
       if (flags.listPrompts === true) {
@@ -113,6 +120,24 @@ async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<v
   report(flags, { out: flags.out, frames: F, nfe: video.nfe, nfeSaved: video.nfeSaved, seconds: Number(seconds.toFixed(2)), mp4 });
 }
 
+/** Flags that only a model folder reads. */
+function rejectFolderFlags(flags: GenerateFlags): void {
+  const given: [string, unknown][] = [
+    ['--prompt-embeds', flags.promptEmbeds],
+    ['--negative-embeds', flags.negativeEmbeds],
+    ['--negative-prompt', flags.negativePrompt],
+    ['--cache-dir', flags.cacheDir],
+    ['--frames', flags.frames],
+    ['--size', flags.size],
+    ['--init', flags.init],
+    ['--noise', flags.noise],
+    ['--threads', flags.threads],
+  ];
+  if (flags.device === 'cuda') given.push(['--device cuda', true]);
+  const hit = given.find(([, v]) => v !== undefined);
+  if (hit !== undefined) throw new UsageError(`${hit[0]} applies to model folders (--model DIR); the shipped physics model has a fixed clip and runs on the CPU`);
+}
+
 function report(flags: GenerateFlags, summary: Record<string, unknown>): void {
   if (flags.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(`${Object.entries(summary).map(([k, v]) => `${k} ${v}`).join(' · ')}\n`);
@@ -122,19 +147,7 @@ function report(flags: GenerateFlags, summary: Record<string, unknown>): void {
 function readGiven(model: ShippedModel, flags: GenerateFlags): GivenFrames | undefined {
   const { height: H, width: W, frames: F } = model;
   if (flags.image !== undefined && flags.givenFrames !== undefined) throw new UsageError('give either --image or --given-frames, not both');
-  if (flags.image !== undefined) {
-    let png: PNG;
-    try {
-      png = PNG.sync.read(readFileSync(flags.image));
-    } catch (err) {
-      throw new UsageError(`cannot read PNG ${flags.image}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    if (png.width !== W || png.height !== H) throw new UsageError(`${flags.image} is ${png.width}×${png.height}; the model's frames are ${W}×${H}`);
-    const px = W * H;
-    const pixels = new Float32Array(3 * px);
-    for (let i = 0; i < px; i++) for (let c = 0; c < 3; c++) pixels[c * px + i] = png.data[i * 4 + c] / 127.5 - 1;
-    return { pixels, frames: 1 };
-  }
+  if (flags.image !== undefined) return { pixels: readPngPixels(flags.image, W, H), frames: 1 };
   if (flags.givenFrames !== undefined) {
     const m = /^(.*):(\d+)$/.exec(flags.givenFrames);
     if (m === null) throw new UsageError(`--given-frames must be <clip.npy>:<N>, got '${flags.givenFrames}'`);

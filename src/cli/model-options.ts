@@ -1,7 +1,11 @@
 // The options that pick the shipped model and how it runs: --model (its card) and --guide-weight (autoguidance).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
 import { parseNumber } from './sampler-options.js';
+import { UsageError } from '../errors.js';
+import { isModelFolder } from '../models/folder/folder.js';
 
 export interface ModelFlags {
   model: string;
@@ -10,13 +14,16 @@ export interface ModelFlags {
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option('--model <card.json>', 'model card of the ONNX model', DEFAULT_MODEL_CARD)
+    .option('--model <card.json|DIR>', 'model card of the ONNX model (or its directory), or a model folder (transformer/model.onnx, …)', DEFAULT_MODEL_CARD)
     .option('--guide-weight <w>', "autoguidance weight, replacing the card's (0 runs the model without its guide network)");
 }
 
 /** Load the model the flags name; `threads` for the ONNX sessions (default: all cores). */
 export async function loadModelFromFlags(flags: ModelFlags, threads?: number): Promise<ShippedModel> {
+  if (isModelFolder(flags.model)) throw new UsageError(`--model ${flags.model}: this command runs the physics model's card; model folders run with \`selfrefine generate --model DIR\``);
   const guideWeight =
     flags.guideWeight !== undefined ? parseNumber(flags.guideWeight, '--guide-weight', (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0') : undefined;
-  return loadShippedModel(flags.model, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
+  // A directory holding card.json names that card.
+  const card = existsSync(join(flags.model, 'card.json')) ? join(flags.model, 'card.json') : flags.model;
+  return loadShippedModel(card, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
 }

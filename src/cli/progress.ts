@@ -1,4 +1,4 @@
-// A progress bar with ETA and NFE for sampling runs (stderr; silent when stderr is not a terminal).
+// A progress bar with NFE, time per NFE and ETA for sampling runs (stderr; silent when stderr is not a terminal).
 import cliProgress from 'cli-progress';
 import type { StepReport } from '../core/sample.js';
 
@@ -8,11 +8,16 @@ export interface SamplingProgress {
   finish(): void;
 }
 
+/** "1.23 s" or "85 ms" per NFE. */
+export function formatPerNfe(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
 export function samplingProgress(totalNfe: number, label: string, enabled = process.stderr.isTTY === true): SamplingProgress {
   if (!enabled) return { observe() {}, finish() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} {bar} {percentage}% | NFE {value}/{total} | step {step} | ETA {eta_formatted}`,
+      format: `${label} {bar} {percentage}% | NFE {value}/{total} | {perNfe}/NFE | step {step} | ETA {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: false,
@@ -20,10 +25,13 @@ export function samplingProgress(totalNfe: number, label: string, enabled = proc
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(totalNfe, 0, { step: '-' });
+  const start = performance.now();
+  bar.start(totalNfe, 0, { step: '-', perNfe: '-' });
   return {
     observe(report, offsetNfe = 0) {
-      bar.update(Math.min(totalNfe, offsetNfe + report.nfe), { step: `${report.step + 1}/${report.totalSteps}` });
+      const done = offsetNfe + report.nfe;
+      const perNfe = done > 0 ? formatPerNfe((performance.now() - start) / done) : '-';
+      bar.update(Math.min(totalNfe, done), { step: `${report.step + 1}/${report.totalSteps}`, perNfe });
     },
     finish() {
       bar.update(totalNfe);

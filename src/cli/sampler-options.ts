@@ -2,9 +2,10 @@
 // base, then each flag overrides one option.
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { formatPlan, parsePlan, windowPlan } from '../core/plan.js';
+import { formatPlan, windowPlan } from '../core/plan.js';
 import { SOLVERS } from '../core/solvers.js';
 import { findPreset, type GridSpec, type RefineSpec, type SamplerConfig } from '../pipeline/config.js';
+import { resolvePlan } from '../pipeline/run.js';
 
 export interface SamplerFlags {
   preset?: string;
@@ -43,12 +44,12 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--sigmas <list>', 'explicit σ grid, comma-separated, high to low (0 appended)')
     .option('--cfg <g>', 'classifier-free guidance scale (with --cfg-low: the scale at and above the boundary)')
     .option('--cfg-low <g>', 'guidance scale below --cfg-boundary (the low-noise expert\'s scale in a two-expert model)')
-    .option('--cfg-boundary <t>', 'network timestep (σ·1000 for Wan-convention models) from which --cfg applies instead of --cfg-low')
+    .option('--cfg-boundary <t>', "the model's timestep (Wan and the physics model: int(σ·1000); Cosmos: σ) from which --cfg applies instead of --cfg-low")
     .addOption(new Option('--cfg-form <form>', 'CFG form: wan = u + g(c−u), cosmos = c + g(c−u)').choices(['wan', 'cosmos']))
     .option('--cfg-zero-star', 'CFG-Zero*: optimised scale s* (with --zero-init steps of v = 0)')
     .option('--zero-init <n>', 'CFG-Zero* zero-init steps (default 1 with --cfg-zero-star)')
     .addOption(new Option('--refine <mode>', 'refinement: none, pnp (Predict-and-Perturb) or adaptive').choices(['none', 'pnp', 'adaptive']))
-    .option('--plan <plan>', 'P&P plan "STEP-STEP:K,…" with 0-based outer steps, e.g. "2-5:3,6-13:1"')
+    .option('--plan <plan>', 'P&P plan "STEP-STEP:K,…" with 0-based outer steps, e.g. "2-5:3,6-13:1", or fractions of the schedule, e.g. "0.05-0.35:2", or per expert, e.g. "high:0-0.2:2;low:0-1:1"')
     .option('--window <fraction>', 'P&P shorthand: refine the first fraction of steps (with --k)')
     .option('--k <K>', 'P&P shorthand: extra evaluations per refined step (K_max for adaptive)')
     .option('--tau <τ>', 'uncertainty threshold τ (0 = mask off, inf = plain steps)')
@@ -102,16 +103,16 @@ export function samplerConfigFromFlags(flags: SamplerFlags, base: SamplerConfig 
   let guidance = { ...start.guidance };
   if (flags.cfg !== undefined) {
     const scale = parseNumber(flags.cfg, '--cfg', Number.isFinite, 'a finite number');
-    guidance = { ...guidance, scale, experts: guidance.experts !== undefined ? { ...guidance.experts, lowScale: scale } : undefined };
+    guidance = { ...guidance, scale, cfgSchedule: guidance.cfgSchedule !== undefined ? { ...guidance.cfgSchedule, lowScale: scale } : undefined };
   }
   if (flags.cfgLow !== undefined || flags.cfgBoundary !== undefined) {
     const boundary =
       flags.cfgBoundary !== undefined
         ? parseNumber(flags.cfgBoundary, '--cfg-boundary', (n) => Number.isFinite(n) && n > 0, 'a positive timestep')
-        : guidance.experts?.boundary;
+        : guidance.cfgSchedule?.boundary;
     if (boundary === undefined) throw new UsageError('--cfg-low needs --cfg-boundary <timestep> (this preset has no expert boundary)');
-    const lowScale = flags.cfgLow !== undefined ? parseNumber(flags.cfgLow, '--cfg-low', Number.isFinite, 'a finite number') : (guidance.experts?.lowScale ?? guidance.scale);
-    guidance = { ...guidance, experts: { lowScale, boundary } };
+    const lowScale = flags.cfgLow !== undefined ? parseNumber(flags.cfgLow, '--cfg-low', Number.isFinite, 'a finite number') : (guidance.cfgSchedule?.lowScale ?? guidance.scale);
+    guidance = { ...guidance, cfgSchedule: { lowScale, boundary } };
   }
   if (flags.cfgForm !== undefined) guidance = { ...guidance, form: flags.cfgForm as 'wan' | 'cosmos' };
   if (flags.cfgZeroStar === true || flags.zeroInit !== undefined) {
@@ -121,6 +122,8 @@ export function samplerConfigFromFlags(flags: SamplerFlags, base: SamplerConfig 
 
   const refine = refineFromFlags(flags, start.refine, stepCount);
   const config: SamplerConfig = { solver, steps: stepCount, grid, guidance, refine };
+  // The plan is checked against the grid here, before any model is loaded (per-expert parts with Wan's timesteps).
+  resolvePlan(config);
   return {
     ...config,
     restart: restartFromFlags(flags) ?? start.restart,
@@ -139,7 +142,6 @@ function refineFromFlags(flags: SamplerFlags, base: RefineSpec, steps: number): 
   if (flags.plan !== undefined && flags.window !== undefined) throw new UsageError('give either --plan or --window/--k, not both');
   let plan = base.mode !== 'none' ? base.plan : '';
   if (flags.plan !== undefined) {
-    parsePlan(flags.plan);
     plan = flags.plan;
   } else if (flags.window !== undefined || flags.k !== undefined) {
     const fraction = flags.window !== undefined ? parseNumber(flags.window, '--window', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]') : 0.2;

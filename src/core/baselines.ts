@@ -51,7 +51,7 @@ export async function sampleWithRestart(
   const alpha = (1 - sigmaB) / (1 - sigmaA);
   const noiseScale = Math.sqrt(sigmaB * sigmaB - alpha * alpha * sigmaA * sigmaA);
   const eps = new Float32Array(state.length);
-  const inner = segmentGrid(sigmaB, sigmaA, restart.steps, grid.convention);
+  const inner = segmentGrid(sigmaB, sigmaA, restart.steps);
   for (let r = 0; r < restart.repeats; r++) {
     restart.noise.fill(eps);
     for (let j = 0; j < state.length; j++) state[j] = alpha * state[j] + noiseScale * eps[j];

@@ -22,7 +22,7 @@ import {
   UncertainRuns,
   type RefineOptions,
 } from './refine.js';
-import { gridSteps, timestepOf, type SigmaGrid } from './schedules.js';
+import { gridSteps, type SigmaGrid } from './schedules.js';
 import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
@@ -130,7 +130,7 @@ export async function sample(
   for (let i = 0; i < steps; i++) {
     if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
     const sigma = grid.sigmas[i];
-    const info: StepInfo = { step: i + offset, sigma, timestep: grid.timesteps[i] };
+    const info: StepInfo = { step: i + offset, sigma };
     const K = refine?.plan.get(i + offset) ?? 0;
     const outer = model.evaluate(cur, info, v);
     if (prefetch && K > 0 && noise !== undefined) {
@@ -197,7 +197,7 @@ export async function sample(
     const sigmaNext = grid.sigmas[i + 1];
     if (solver.secondStage && sigmaNext > 0) {
       // v is free once the step is built: it takes the velocity at the step's (fused) end point.
-      nfe += await model.evaluate(next, { step: i + offset, sigma: sigmaNext, timestep: timestepOf(sigmaNext, grid.convention) }, v);
+      nfe += await model.evaluate(next, { step: i + offset, sigma: sigmaNext }, v);
       heunCorrect(next, x0, v, sigma, sigmaNext);
     }
     solver.commit(i, state, x0);
@@ -210,7 +210,7 @@ export async function sample(
         totalSteps,
         sigma,
         sigmaNext,
-        timestep: info.timestep,
+        timestep: model.timestep(sigma),
         nfe,
         x: cur,
         x0,

@@ -1,24 +1,10 @@
-// σ grids (SPEC §4). A grid holds N+1 noise levels from high to low ending at 0, and the
-// N values fed to the network as its timestep, one per step.
+// σ grids (SPEC §4). A grid holds N+1 noise levels from high to low ending at 0. What a network is fed at σ (its
+// timestep) belongs to the model (VelocityModel.timestep), not to the grid.
 import { UsageError } from '../errors.js';
-
-/** How the network's timestep input is derived from σ. */
-export type TimestepConvention =
-  /** Wan / diffusers: int64(σ·1000), truncation. */
-  | 'wan'
-  /** Cosmos-Predict2.5 (diffusers): σ itself in [0, 1]. */
-  | 'sigma';
 
 export interface SigmaGrid {
   /** N+1 values, strictly decreasing, sigmas[N] = 0. */
   readonly sigmas: Float64Array;
-  /** N timesteps, one per step. */
-  readonly timesteps: Float64Array;
-  readonly convention: TimestepConvention;
-}
-
-export function timestepOf(sigma: number, convention: TimestepConvention): number {
-  return convention === 'wan' ? Math.trunc(sigma * 1000) : sigma;
 }
 
 /** Shift of SD3/Wan: σ' = s·σ / (1 + (s−1)·σ). */
@@ -31,7 +17,7 @@ function checkSteps(steps: number): void {
 }
 
 /** Build a grid from explicit σ values (high → low); a final 0 is appended when missing. */
-export function explicitGrid(values: readonly number[], convention: TimestepConvention = 'wan'): SigmaGrid {
+export function explicitGrid(values: readonly number[]): SigmaGrid {
   const list = [...values];
   if (list.length === 0) throw new UsageError('a σ list needs at least one value');
   if (list[list.length - 1] !== 0) list.push(0);
@@ -40,10 +26,7 @@ export function explicitGrid(values: readonly number[], convention: TimestepConv
     if (!Number.isFinite(s) || s < 0 || s > 1) throw new UsageError(`σ values must lie in [0, 1], got ${s} at position ${i}`);
     if (i > 0 && !(s < list[i - 1])) throw new UsageError(`σ values must decrease strictly, but σ[${i}] = ${s} follows ${list[i - 1]}`);
   }
-  const sigmas = Float64Array.from(list);
-  const timesteps = new Float64Array(sigmas.length - 1);
-  for (let i = 0; i < timesteps.length; i++) timesteps[i] = timestepOf(sigmas[i], convention);
-  return { sigmas, timesteps, convention };
+  return { sigmas: Float64Array.from(list) };
 }
 
 /** Wan / diffusers shifted flow grid: shift(linspace(0.999, 0, N+1)[:-1]), then σ_N = 0. */
@@ -58,7 +41,7 @@ export function flowGrid(steps: number, shift: number): SigmaGrid {
     values.push(shiftSigma(base, shift));
   }
   values.push(0);
-  return explicitGrid(values, 'wan');
+  return explicitGrid(values);
 }
 
 /** Cosmos-Predict2.5 Karras-RF grid: EDM Karras σ (ρ = 7, 200 → 0.01) mapped to RF by σ/(1+σ), then 0. */
@@ -72,7 +55,7 @@ export function karrasRfGrid(steps: number, sigmaMaxEdm = 200, sigmaMinEdm = 0.0
     values.push(edm / (1 + edm));
   }
   values.push(0);
-  return explicitGrid(values, 'sigma');
+  return explicitGrid(values);
 }
 
 /** Number of steps in a grid. */
@@ -80,17 +63,13 @@ export function gridSteps(grid: SigmaGrid): number {
   return grid.sigmas.length - 1;
 }
 
-/** The steps [from, to) of a grid as a grid of its own (shares the σ values and timesteps). */
+/** The steps [from, to) of a grid as a grid of its own. */
 export function subGrid(grid: SigmaGrid, from: number, to: number): SigmaGrid {
-  return {
-    sigmas: grid.sigmas.slice(from, to + 1),
-    timesteps: grid.timesteps.slice(from, to),
-    convention: grid.convention,
-  };
+  return { sigmas: grid.sigmas.slice(from, to + 1) };
 }
 
 /** A segment of n equal steps from σ_from down to σ_to (> 0 allowed): restart intervals, re-sampling tails. */
-export function segmentGrid(sigmaFrom: number, sigmaTo: number, steps: number, convention: TimestepConvention): SigmaGrid {
+export function segmentGrid(sigmaFrom: number, sigmaTo: number, steps: number): SigmaGrid {
   checkSteps(steps);
   if (!(sigmaFrom > sigmaTo && sigmaTo >= 0 && sigmaFrom <= 1)) {
     throw new UsageError(`a σ segment must run downwards within [0, 1], got ${sigmaFrom} → ${sigmaTo}`);
@@ -98,9 +77,7 @@ export function segmentGrid(sigmaFrom: number, sigmaTo: number, steps: number, c
   const sigmas = new Float64Array(steps + 1);
   for (let i = 0; i <= steps; i++) sigmas[i] = sigmaFrom + (i / steps) * (sigmaTo - sigmaFrom);
   sigmas[steps] = sigmaTo;
-  const timesteps = new Float64Array(steps);
-  for (let i = 0; i < steps; i++) timesteps[i] = timestepOf(sigmas[i], convention);
-  return { sigmas, timesteps, convention };
+  return { sigmas };
 }
 
 /**
@@ -114,12 +91,12 @@ export function renoiseGrid(grid: SigmaGrid, sigmaStart: number, steps?: number)
   const values = [sigmaStart];
   for (let j = 1; j < steps; j++) values.push(below[Math.floor((j * below.length) / steps)]);
   values.push(0);
-  return explicitGrid(values, grid.convention);
+  return explicitGrid(values);
 }
 
 /** The tail of a grid below σ_start, starting exactly at σ_start (FreeInit's re-sampling pass). */
 export function tailGrid(grid: SigmaGrid, sigmaStart: number): SigmaGrid {
   const values = [sigmaStart];
   for (const s of grid.sigmas) if (s < sigmaStart) values.push(s);
-  return explicitGrid(values, grid.convention);
+  return explicitGrid(values);
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { UsageError } from '../errors.js';
+import { float32ToHalf, halfToFloat32 } from '../core/half.js';
 
 export type NpyDtype = 'float32' | 'float16' | 'float64' | 'uint8' | 'int32';
 
@@ -37,44 +38,6 @@ const DTYPE_TO_DESCR: Record<NpyDtype, string> = {
 };
 
 const DTYPE_BYTES: Record<NpyDtype, number> = { float32: 4, float16: 2, float64: 8, uint8: 1, int32: 4 };
-
-export function float16ToFloat32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** Round-to-nearest-even float32 → float16 bits. */
-export function float32ToFloat16(value: number): number {
-  f32Scratch[0] = value;
-  const x = u32Scratch[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
 
 function parseHeader(header: string, source: string): { descr: string; fortran: boolean; shape: number[] } {
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
@@ -146,9 +109,7 @@ export function parseNpy(bytes: Uint8Array, source = '<npy>'): NpyArray {
       break;
     case 'float16': {
       const halves = new Uint16Array(aligned.buffer, 0, count);
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = float16ToFloat32(halves[i]);
-      data = out;
+      data = halfToFloat32(halves);
       break;
     }
   }
@@ -209,9 +170,8 @@ export function encodeNpy(
   head.write(header, preamble, 'latin1');
   let body: Buffer;
   if (kind === 'float16') {
-    const halves = new Uint16Array(count);
-    for (let i = 0; i < count; i++) halves[i] = float32ToFloat16(data[i]);
-    body = Buffer.from(halves.buffer);
+    const halves = float32ToHalf(data instanceof Float32Array ? data : Float32Array.from(data));
+    body = Buffer.from(halves.buffer, halves.byteOffset, halves.byteLength);
   } else if (kind === 'float32' && !(data instanceof Float32Array)) {
     body = Buffer.from(Float32Array.from(data).buffer);
   } else {

@@ -1,7 +1,7 @@
 // Writing generated videos a person can open: GIF, PNG frames, MP4 (when ffmpeg is on PATH),
 // and a picture of the uncertainty mask. Every file is written atomically.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { PNG } from 'pngjs';
 import { UsageError } from '../errors.js';
@@ -38,6 +38,21 @@ export function pngBytes(rgb: Uint8Array, width: number, height: number, scale =
     }
   }
   return PNG.sync.write(png);
+}
+
+/** A PNG of exactly width × height pixels as RGB in [−1, 1], [3, H, W] (alpha ignored). */
+export function readPngPixels(path: string, width: number, height: number): Float32Array {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(path));
+  } catch (err) {
+    throw new UsageError(`cannot read PNG ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (png.width !== width || png.height !== height) throw new UsageError(`${path} is ${png.width}×${png.height}; the model's frames are ${width}×${height}`);
+  const px = width * height;
+  const pixels = new Float32Array(3 * px);
+  for (let i = 0; i < px; i++) for (let c = 0; c < 3; c++) pixels[c * px + i] = png.data[i * 4 + c] / 127.5 - 1;
+  return pixels;
 }
 
 /** Frame f of a [3, F, H, W] video as interleaved [H, W, 3]. */
@@ -137,4 +152,21 @@ export function maskPicture(rows: readonly MaskRow[], maskHeight: number, maskWi
     }
   });
   return pngBytes(rgb, outW, outH, scale);
+}
+
+/**
+ * Up to `maxFrames` frames of a video, evenly spaced from the first to the last, side by side with a 1-pixel white
+ * gap, as an interleaved RGB image (for pngBytes).
+ */
+export function frameStrip(video: RgbVideo, maxFrames = 8): { rgb: Uint8Array; width: number; height: number } {
+  const { frames: F, height: H, width: W } = video;
+  const n = Math.max(1, Math.min(F, maxFrames));
+  const picks = Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (F - 1)) / (n - 1))));
+  const width = n * (W + 1) - 1;
+  const rgb = new Uint8Array(width * H * 3).fill(255);
+  picks.forEach((f, i) => {
+    const frame = frameRgb(video, f);
+    for (let y = 0; y < H; y++) rgb.set(frame.subarray(y * W * 3, (y + 1) * W * 3), (y * width + i * (W + 1)) * 3);
+  });
+  return { rgb, width, height: H };
 }

@@ -43,19 +43,22 @@ export class AutoguidedModel implements ScenarioVelocityModel {
     return this.settings.weight > 0 && sigma >= this.settings.fromSigma;
   }
 
-  async velocity(requests: readonly VelocityRequest[], sigma: number, timestep: number, out: readonly Float32Array[]): Promise<void> {
+  timestep(sigma: number): number {
+    return this.main.timestep(sigma);
+  }
+
+  async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
     const conditional: number[] = [];
     if (this.activeAt(sigma)) requests.forEach((r, i) => r.condition.label !== null && conditional.push(i));
-    if (conditional.length === 0) return this.main.velocity(requests, sigma, timestep, out);
+    if (conditional.length === 0) return this.main.velocity(requests, sigma, out);
     while (this.guideOut.length < conditional.length) this.guideOut.push(new Float32Array(this.size));
     const guideOut = this.guideOut.slice(0, conditional.length);
     // One after the other: each worker's session already uses every core, and running the two side by side was not
     // faster when measured (the default generate sampled in 3.6–3.7 s side by side, 3.1–3.8 s in turn).
-    await this.main.velocity(requests, sigma, timestep, out);
+    await this.main.velocity(requests, sigma, out);
     await this.guide.velocity(
       conditional.map((i) => requests[i]),
       sigma,
-      timestep,
       guideOut,
     );
     const lambda = this.settings.weight;

@@ -6,6 +6,8 @@ export interface Condition {
   readonly label: string | null;
   /** Given first frames (image-to-video): clean latent [C, F, H, W] and how many latent frames are given. */
   readonly given?: { readonly latent: Float32Array; readonly frames: number };
+  /** Text-encoder states [tokens, width], zero-padded to the model's text length (model folders: Wan, Cosmos). */
+  readonly text?: Float32Array;
 }
 
 export interface VelocityRequest {
@@ -15,21 +17,18 @@ export interface VelocityRequest {
 
 /**
  * A flow-matching network: v(x, σ) = ε − x0. One call evaluates a batch (typically the
- * conditional and the unconditional branch) at a single noise level; `timestep` is what the
- * network is fed (Wan: int(σ·1000); Cosmos: σ).
+ * conditional and the unconditional branch) at a single noise level σ; the model turns σ into
+ * whatever its network is fed.
  */
 export interface VelocityModel {
   readonly shape: LatentShape;
-  velocity(requests: readonly VelocityRequest[], sigma: number, timestep: number, out: readonly Float32Array[]): Promise<void>;
+  /**
+   * The model's timestep at σ (its model sampling: Wan int(σ·1000), Cosmos σ). Guidance schedules and expert
+   * boundaries are written in these units.
+   */
+  timestep(sigma: number): number;
+  velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void>;
   dispose?(): Promise<void>;
 }
 
 export const UNCONDITIONAL: Condition = Object.freeze({ label: null });
-
-/**
- * Whether a value is one VelocityModel (rather than a pair of experts described by `high`/`low` fields). Decided by
- * the `velocity` method: a model that switches experts itself also has `high` and `low`, and is still one model.
- */
-export function isVelocityModel(m: object): m is VelocityModel {
-  return typeof (m as Partial<VelocityModel>).velocity === 'function';
-}

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { checkLatentShape, formatShape, numel, type LatentShape } from '../core/tensor.js';
 import type { Condition, VelocityModel, VelocityRequest } from './contract.js';
+import { wanTimestep } from './family.js';
 
 export interface MixtureComponent {
   readonly weight: number;
@@ -89,7 +90,12 @@ export class GaussianMixtureModel implements VelocityModel {
     return [...new Set(this.spec.components.map((c) => c.label).filter((l): l is string => l !== null))];
   }
 
-  async velocity(requests: readonly VelocityRequest[], sigma: number, _timestep: number, out: readonly Float32Array[]): Promise<void> {
+  /** Wan's flow convention, int(σ·1000): the units of guidance schedules on this model. */
+  timestep(sigma: number): number {
+    return wanTimestep(sigma);
+  }
+
+  async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
     for (let r = 0; r < requests.length; r++) this.velocityOne(requests[r], sigma, out[r]);
   }
 

@@ -1,7 +1,7 @@
 // A complete sampler configuration (what the CLI, presets and the benchmark describe) and the
 // presets of the real models (SPEC §3).
 import { UsageError } from '../errors.js';
-import type { CfgForm } from '../core/guidance.js';
+import type { CfgForm, CfgSchedule } from '../core/guidance.js';
 import { flowGrid, karrasRfGrid, explicitGrid, type SigmaGrid } from '../core/schedules.js';
 import type { SolverName } from '../core/solvers.js';
 
@@ -12,13 +12,13 @@ export type GridSpec =
 
 export interface GuidanceSpec {
   readonly form: CfgForm;
-  /** Guidance scale; with `experts`, the scale at and above the boundary (the high-noise expert's). */
+  /** Guidance scale; with `cfgSchedule`, the scale at and above its boundary. */
   readonly scale: number;
   /**
-   * A scale that changes at a timestep: `lowScale` below `boundary`. For Wan2.2's two experts it is the low-noise
-   * expert's scale; for one network (or a pair that switches itself) it is a two-level guidance schedule.
+   * A scale that changes at a timestep of the model: `lowScale` below `boundary` (Wan2.2 A14B: 4 at and above
+   * timestep 875, where its high-noise expert runs, 3 below). Which network runs is the model's own business.
    */
-  readonly experts?: { readonly lowScale: number; readonly boundary: number };
+  readonly cfgSchedule?: CfgSchedule;
   /** CFG-Zero*: v = 0 for this many first steps (0 = optimised scale only). */
   readonly zeroStar?: { readonly zeroInitSteps: number };
 }
@@ -115,7 +115,7 @@ export const PRESETS: readonly Preset[] = [
       solver: 'unipc',
       steps: 40,
       grid: { kind: 'flow', shift: 12 },
-      guidance: { form: 'wan', scale: 4, experts: { lowScale: 3, boundary: 875 } },
+      guidance: { form: 'wan', scale: 4, cfgSchedule: { lowScale: 3, boundary: 875 } },
       refine: { mode: 'pnp', plan: '2-5:3,6-13:1', tau: 0.2, earlyExit: true },
     },
   },
@@ -126,7 +126,7 @@ export const PRESETS: readonly Preset[] = [
       solver: 'unipc',
       steps: 40,
       grid: { kind: 'flow', shift: 5 },
-      guidance: { form: 'wan', scale: 3.5, experts: { lowScale: 3.5, boundary: 900 } },
+      guidance: { form: 'wan', scale: 3.5, cfgSchedule: { lowScale: 3.5, boundary: 900 } },
       refine: { mode: 'pnp', plan: '1-5:3,6-13:1', tau: 0, earlyExit: true },
     },
   },
@@ -145,7 +145,7 @@ export const PRESETS: readonly Preset[] = [
 
 /** "CFG 3", or for a scale that changes at a timestep "CFG 6 from timestep 600, 3 below". */
 export function describeGuidance(g: GuidanceSpec): string {
-  const e = g.experts;
+  const e = g.cfgSchedule;
   return e === undefined || e.lowScale === g.scale ? `CFG ${g.scale}` : `CFG ${g.scale} from timestep ${e.boundary}, ${e.lowScale} below`;
 }
 

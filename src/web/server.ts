@@ -79,7 +79,7 @@ function modelSummary(model: ShippedModel): Record<string, unknown> {
       steps: d.steps,
       shift: d.grid.kind === 'flow' ? d.grid.shift : null,
       cfg: d.guidance.scale,
-      cfgLow: d.guidance.experts?.lowScale ?? null,
+      cfgLow: d.guidance.cfgSchedule?.lowScale ?? null,
       guidance: describeGuidance(d.guidance),
       refine: d.refine.mode,
       plan: d.refine.mode === 'none' ? null : d.refine.plan,

@@ -50,6 +50,7 @@ export function mockLoader(name = 'mock-physics', sha = 'a'.repeat(64)): MockLoa
         shape: gmm.shape,
         card: { name, sha256: sha, scenarios },
         scenarioId: (label: string | null) => (label === null ? scenarios.length : scenarios.findIndex((s) => s.name === label)),
+        timestep: gmm.timestep.bind(gmm),
         velocity: gmm.velocity.bind(gmm),
         dispose: async () => {},
       };

@@ -62,10 +62,10 @@ test('the tuning sweep changes one setting at a time from the default sampler', 
   assert.equal(ms.find((m) => m.id === 'steps-20'), undefined, 'the default value is not repeated');
 
   // a default whose scale changes at a timestep: every CFG variant is a constant scale, its low scale among them
-  const scheduled = tuningMethods({ ...defaults, guidance: { form: 'wan', scale: 6, experts: { lowScale: 3, boundary: 600 } } });
+  const scheduled = tuningMethods({ ...defaults, guidance: { form: 'wan', scale: 6, cfgSchedule: { lowScale: 3, boundary: 600 } } });
   const cfg = scheduled.filter((m) => m.id.startsWith('cfg-'));
   assert.deepEqual(cfg.map((m) => m.id), ['cfg-1', 'cfg-2', 'cfg-4.5', 'cfg-3']);
-  for (const m of cfg) assert.equal(m.config.guidance.experts, undefined, `${m.id} is a constant scale`);
+  for (const m of cfg) assert.equal(m.config.guidance.cfgSchedule, undefined, `${m.id} is a constant scale`);
   assert.match(scheduled[0].label, /CFG 6 from timestep 600, 3 below \(default\)/);
 });
 

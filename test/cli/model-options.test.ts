@@ -47,3 +47,19 @@ test('--guide-weight on a model without an autoguide network is a usage error na
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--model takes the physics card\'s directory as well as the card; a model folder is refused by commands that run the card', async () => {
+  const dir = join(DEFAULT_MODEL_CARD, '..');
+  const byDir = await loadModelFromFlags({ model: dir }, 1);
+  try {
+    assert.equal(byDir.card.name, (JSON.parse(readFileSync(DEFAULT_MODEL_CARD, 'utf8')) as { name: string }).name);
+  } finally {
+    await byDir.dispose();
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'sr-folder-'));
+  try {
+    await assert.rejects(loadModelFromFlags({ model: folder }), (e: Error) => e instanceof UsageError && /model folders run with `selfrefine generate --model DIR`/.test(e.message));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

@@ -88,7 +88,7 @@ test('bad input: .npy of the wrong shape or dtype, a missing spec, a model that 
   writeNpy(join(dir, 'wrong-shape.npy'), new Float32Array(64), [4, 1, 4, 4]);
   writeNpy(join(dir, 'wrong-dtype.npy'), new Int32Array(128), [4, 2, 4, 4]);
   const cases: [string[], RegExp][] = [
-    [['--init', join(dir, 'wrong-shape.npy')], /noise shape \[4, 1, 4, 4\] does not fit latent \[4, 2, 4, 4\]/],
+    [['--init', join(dir, 'wrong-shape.npy')], /initial latent of shape \[4, 1, 4, 4\]; this run.s latent is \[4, 2, 4, 4\]/],
     [['--init', join(dir, 'wrong-dtype.npy')], /dtype int32 where float32 or float16 was expected/],
     [['--noise', join(dir, 'wrong-shape.npy'), '--plan', '1:1'], /does not fit latent/],
   ];

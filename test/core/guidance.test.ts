@@ -10,14 +10,15 @@ function constantModel(c: number[], u: number[], calls: { batch: number; timeste
   const shape: LatentShape = [1, 1, 1, c.length];
   return {
     shape,
-    async velocity(requests: readonly VelocityRequest[], _sigma: number, timestep: number, out: readonly Float32Array[]) {
-      calls.push({ batch: requests.length, timestep });
+    timestep: (sigma) => Math.trunc(sigma * 1000),
+    async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]) {
+      calls.push({ batch: requests.length, timestep: Math.trunc(sigma * 1000) });
       requests.forEach((r, i) => out[i].set(nan ? c.map(() => NaN) : r.condition.label === null ? u : c));
     },
   };
 }
 
-const info = { step: 3, sigma: 0.5, timestep: 500 };
+const info = { step: 3, sigma: 0.5 };
 const x = new Float32Array(2);
 
 test('Wan-form CFG: v = u + g(c − u), cond and uncond in one batched call', async () => {
@@ -58,24 +59,18 @@ test('CFG-Zero*: optimised scale and zero-init steps', async () => {
   out.forEach((v, j) => assert.ok(Math.abs(v - expect[j]) < 1e-5, `${v} vs ${expect[j]}`));
 });
 
-test('two experts: the high-noise expert and its scale while timestep ≥ boundary', async () => {
-  const highCalls: { batch: number; timestep: number }[] = [];
-  const lowCalls: { batch: number; timestep: number }[] = [];
-  const g = guidedVelocity({
-    model: {
-      high: { model: constantModel([1, 1], [0, 0], highCalls), scale: 4 },
-      low: { model: constantModel([1, 1], [0, 0], lowCalls), scale: 3 },
-      boundary: 875,
-    },
-    condition: { label: 'a' },
-  });
+test('a CFG schedule: the main scale while the model\'s timestep ≥ boundary, the low scale below', async () => {
+  const calls: { batch: number; timestep: number }[] = [];
+  const g = guidedVelocity({ model: constantModel([1, 1], [0, 0], calls), condition: { label: 'a' }, scale: 4, schedule: { lowScale: 3, boundary: 875 } });
   const out = new Float32Array(2);
-  await g.evaluate(x, { step: 0, sigma: 0.9, timestep: 875 }, out);
-  assert.deepEqual([...out], [4, 4]);
-  await g.evaluate(x, { step: 9, sigma: 0.87, timestep: 874 }, out);
+  await g.evaluate(x, { step: 0, sigma: 0.8759 }, out);
+  assert.deepEqual([...out], [4, 4], 'int(875.9) = 875 is at the boundary');
+  await g.evaluate(x, { step: 9, sigma: 0.8749 }, out);
   assert.deepEqual([...out], [3, 3]);
-  assert.equal(highCalls.length, 1);
-  assert.equal(lowCalls.length, 1);
+  assert.deepEqual(calls, [
+    { batch: 2, timestep: 875 },
+    { batch: 2, timestep: 874 },
+  ]);
 });
 
 test('a model that returns NaN is reported with the step and σ', async () => {

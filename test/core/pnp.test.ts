@@ -85,7 +85,7 @@ async function maskFreeReference(model: GuidedVelocity, init: Float32Array, sigm
     const sn = sigmas[i + 1];
     if (heun && sn > 0) {
       const vStart = Float32Array.from(v);
-      await model.evaluate(next, { step: i, sigma: sn, timestep: Math.trunc(sn * 1000) }, v);
+      await model.evaluate(next, { step: i, sigma: sn }, v);
       next = start.map((xj, j) => xj + 0.5 * dt * (vStart[j] + v[j]));
     }
     x = next;

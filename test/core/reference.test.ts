@@ -8,6 +8,7 @@ import { solverNfe } from '../../src/core/solvers.js';
 import { guidedVelocity } from '../../src/core/guidance.js';
 import { UNCONDITIONAL } from '../../src/models/contract.js';
 import type { MixtureSpec } from '../../src/models/gmm.js';
+import { COSMOS_FAMILY, wanTimestep } from '../../src/models/family.js';
 import { mixtureModel, mixtureSpec, noiseLatent, relativeError } from '../helpers/mixture.js';
 
 /** Exact mixture velocity in float64 (independent of src/models/gmm.ts). */
@@ -210,7 +211,7 @@ test('Heun converges at second order where Euler converges at first', async (t) 
     const errs: number[] = [];
     for (const n of [32, 64, 128]) {
       const sigmas = sub(n);
-      const g = { sigmas, timesteps: sigmas.slice(0, n).map((s) => Math.trunc(s * 1000)), convention: 'wan' as const };
+      const g = { sigmas };
       errs.push(relativeError((await run(guided, init, g)).x, truth));
     }
     return [errs[0] / errs[1], errs[1] / errs[2]];
@@ -230,7 +231,7 @@ test('Wan grids: first integer timesteps equal SPEC §4', () => {
   };
   for (const [shift, first] of Object.entries(expect)) {
     const grid = flowGrid(40, Number(shift));
-    assert.deepEqual([...grid.timesteps.slice(0, 6)], first, `shift ${shift}`);
+    assert.deepEqual([...grid.sigmas.slice(0, 6)].map(wanTimestep), first, `shift ${shift}`);
     assert.equal(grid.sigmas.length, 41);
     assert.equal(grid.sigmas[40], 0);
   }
@@ -244,5 +245,5 @@ test('shift and Karras-RF grid follow their formulas', () => {
   assert.ok(Math.abs(g.sigmas[0] - 200 / 201) < 1e-12);
   assert.ok(Math.abs(g.sigmas[35] - 0.01 / 1.01) < 1e-12);
   for (let i = 1; i < g.sigmas.length; i++) assert.ok(g.sigmas[i] < g.sigmas[i - 1]);
-  assert.equal(g.timesteps[0], g.sigmas[0], 'Cosmos feeds σ itself');
+  assert.equal(COSMOS_FAMILY.timestep(g.sigmas[0]), g.sigmas[0], 'Cosmos feeds σ itself');
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNpy, parseNpy, readNpy, readNpyFloat32, writeNpy, float32ToFloat16, float16ToFloat32, NpyError } from '../../src/io/npy.js';
+import { encodeNpy, parseNpy, readNpy, readNpyFloat32, writeNpy, NpyError } from '../../src/io/npy.js';
+import { float32ToFloat16, float16ToFloat32 } from '../../src/core/half.js';
 
 test('float32 round trip keeps shape and bits', () => {
   const data = Float32Array.from([1.5, -2.25, 3e-8, 65504, Math.PI, -0, 7, 8]);

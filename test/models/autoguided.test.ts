@@ -17,8 +17,9 @@ function stubModel(value: number, calls: (string | null)[][] = [], shape: Latent
   return {
     shape,
     disposed: false,
+    timestep: (sigma: number) => sigma,
     scenarioId: (label) => (label === null ? 9 : 0),
-    async velocity(req: readonly VelocityRequest[], _sigma: number, _t: number, out: readonly Float32Array[]) {
+    async velocity(req: readonly VelocityRequest[], _sigma: number, out: readonly Float32Array[]) {
       calls.push(req.map((r) => r.condition.label));
       req.forEach((r, i) => out[i].fill(value + (r.condition.label === null ? 0 : 1)));
     },
@@ -37,18 +38,18 @@ test('autoguidance pushes the conditional velocity away from the guide, c + λ(c
   const guide = stubModel(0.5, guideCalls);
   const model = new AutoguidedModel(main, guide, { weight: 0.5, fromSigma: 0.8 });
   const out = [new Float32Array(2), new Float32Array(2)];
-  await model.velocity([cond, uncond], 0.9, 900, out);
+  await model.velocity([cond, uncond], 0.9, out);
   // main: c = 3, u = 2; guide: c = 1.5 → 3 + 0.5·(3 − 1.5) = 3.75
   assert.deepEqual([...out[0]], [3.75, 3.75]);
   assert.deepEqual([...out[1]], [2, 2]);
   assert.deepEqual(guideCalls, [['drift']], 'the guide evaluates the conditional request only');
-  await model.velocity([cond, uncond], 0.7999, 799, out);
+  await model.velocity([cond, uncond], 0.7999, out);
   assert.deepEqual([...out[0]], [3, 3], 'below fromSigma the main network alone answers');
   assert.equal(guideCalls.length, 1);
-  await model.velocity([uncond], 0.95, 950, [out[1]]);
+  await model.velocity([uncond], 0.95, [out[1]]);
   assert.equal(guideCalls.length, 1, 'an unconditional-only batch needs no guide');
   const off = new AutoguidedModel(stubModel(2), stubModel(0.5, guideCalls), { weight: 0, fromSigma: 0 });
-  await off.velocity([cond], 0.99, 990, [out[0]]);
+  await off.velocity([cond], 0.99, [out[0]]);
   assert.deepEqual([...out[0]], [3, 3]);
   assert.equal(guideCalls.length, 1, 'weight 0 never runs the guide');
   await model.dispose();

@@ -8,7 +8,6 @@ import { ModelOutputError, UsageError } from '../../src/errors.js';
 import { UNCONDITIONAL, type VelocityRequest } from '../../src/models/contract.js';
 
 const SIGMA = 0.7;
-const timestepOf = (sigma: number): number => Math.trunc(sigma * 1000);
 
 function noise(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
@@ -30,10 +29,10 @@ test('ONNX backend: cond and uncond batched into one run equal two separate runs
     const cond: VelocityRequest = { x, condition: { label: 'two-collide' } };
     const uncond: VelocityRequest = { x, condition: UNCONDITIONAL };
     const batched = [new Float32Array(n), new Float32Array(n)];
-    await model.velocity([cond, uncond], SIGMA, timestepOf(SIGMA), batched);
+    await model.velocity([cond, uncond], SIGMA, batched);
     const alone = [new Float32Array(n), new Float32Array(n)];
-    await model.velocity([cond], SIGMA, timestepOf(SIGMA), [alone[0]]);
-    await model.velocity([uncond], SIGMA, timestepOf(SIGMA), [alone[1]]);
+    await model.velocity([cond], SIGMA, [alone[0]]);
+    await model.velocity([uncond], SIGMA, [alone[1]]);
     assert.ok(batched.every((v) => v.every(Number.isFinite)), 'finite velocities');
     assert.ok(maxAbsDiff(batched[0], alone[0]) < 1e-4, `cond: batched vs alone ${maxAbsDiff(batched[0], alone[0])}`);
     assert.ok(maxAbsDiff(batched[1], alone[1]) < 1e-4, `uncond: batched vs alone ${maxAbsDiff(batched[1], alone[1])}`);
@@ -41,16 +40,16 @@ test('ONNX backend: cond and uncond batched into one run equal two separate runs
 
     // Given first frames (image-to-video) change the velocity too.
     const given = new Float32Array(n);
-    await model.velocity([{ x, condition: { label: 'two-collide', given: { latent: noise(n, 12), frames: 1 } } }], SIGMA, timestepOf(SIGMA), [given]);
+    await model.velocity([{ x, condition: { label: 'two-collide', given: { latent: noise(n, 12), frames: 1 } } }], SIGMA, [given]);
     assert.ok(maxAbsDiff(given, batched[0]) > 1e-2, 'given frames condition the velocity');
 
-    await assert.rejects(model.velocity([{ x: new Float32Array(5), condition: UNCONDITIONAL }], SIGMA, 700, [new Float32Array(5)]), (e: Error) => e instanceof UsageError && /latent has 5 values; the model needs/.test(e.message));
-    await assert.rejects(model.velocity([{ x, condition: { label: 'moon-landing' } }], SIGMA, 700, [new Float32Array(n)]), (e: Error) => e instanceof UsageError && /unknown scenario 'moon-landing'; the model knows: .*two-collide/.test(e.message));
+    await assert.rejects(model.velocity([{ x: new Float32Array(5), condition: UNCONDITIONAL }], SIGMA, [new Float32Array(5)]), (e: Error) => e instanceof UsageError && /latent has 5 values; the model needs/.test(e.message));
+    await assert.rejects(model.velocity([{ x, condition: { label: 'moon-landing' } }], SIGMA, [new Float32Array(n)]), (e: Error) => e instanceof UsageError && /unknown scenario 'moon-landing'; the model knows: .*two-collide/.test(e.message));
   } finally {
     await model.dispose();
   }
   const x = new Float32Array(model.shape.reduce((a, b) => a * b, 1));
-  await assert.rejects(model.velocity([{ x, condition: UNCONDITIONAL }], SIGMA, 700, [new Float32Array(x.length)]), /the ONNX model was disposed/);
+  await assert.rejects(model.velocity([{ x, condition: UNCONDITIONAL }], SIGMA, [new Float32Array(x.length)]), /the ONNX model was disposed/);
   await model.dispose(); // a second dispose is a no-op
 });
 
@@ -58,8 +57,8 @@ test('ONNX backend: a worker that dies fails the next call with a clear error in
   const model = await OnnxVelocityModel.load(DEFAULT_MODEL_CARD, { threads: 1 });
   const n = model.shape.reduce((a, b) => a * b, 1);
   // Simulate a crash of the native session: the worker is private, so reach it the way a crash would.
-  await (model as unknown as { worker: Worker }).worker.terminate();
-  await assert.rejects(model.velocity([{ x: noise(n, 3), condition: UNCONDITIONAL }], SIGMA, 700, [new Float32Array(n)]), (e: Error) => e instanceof ModelOutputError && /worker exited unexpectedly/.test(e.message));
+  await (model.graph as unknown as { worker: Worker }).worker.terminate();
+  await assert.rejects(model.velocity([{ x: noise(n, 3), condition: UNCONDITIONAL }], SIGMA, [new Float32Array(n)]), (e: Error) => e instanceof ModelOutputError && /worker exited unexpectedly/.test(e.message));
   let settled = false;
   const disposed = model.dispose().then(() => (settled = true));
   // dispose() must not wait for an exit event that already happened (its fallback timeout is 10 s).

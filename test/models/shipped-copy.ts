@@ -60,8 +60,8 @@ export async function assertSameVelocity(expected: VelocityModel, actual: Veloci
   for (const sigma of sigmas) {
     const a = [new Float32Array(n)];
     const b = [new Float32Array(n)];
-    await expected.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), a);
-    await actual.velocity([{ x, condition: { label: 'drift' } }], sigma, Math.trunc(sigma * 1000), b);
+    await expected.velocity([{ x, condition: { label: 'drift' } }], sigma, a);
+    await actual.velocity([{ x, condition: { label: 'drift' } }], sigma, b);
     assert.deepEqual(b[0], a[0], message);
   }
 }

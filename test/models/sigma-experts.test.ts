@@ -17,8 +17,9 @@ function constantModel(value: number, shape: LatentShape = [1, 1, 1, 2], calls: 
   return {
     shape,
     disposed: false,
+    timestep: (sigma: number) => sigma,
     scenarioId: (label) => (label === null ? 9 : value),
-    async velocity(_req: readonly VelocityRequest[], sigma: number, _t: number, out: readonly Float32Array[]) {
+    async velocity(_req: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]) {
       calls.push(sigma);
       for (const o of out) o.fill(value);
     },
@@ -36,7 +37,7 @@ test('sigma-switched experts: the high-noise expert answers for σ ≥ fromSigma
   const pair = new SigmaSwitchedExperts(high, low, 0.8);
   const out = [new Float32Array(2)];
   const req = [{ x: new Float32Array(2), condition: { label: 'drift' } }];
-  for (const sigma of [1, 0.9, 0.8, 0.7999, 0.3]) await pair.velocity(req, sigma, Math.trunc(sigma * 1000), out);
+  for (const sigma of [1, 0.9, 0.8, 0.7999, 0.3]) await pair.velocity(req, sigma, out);
   assert.deepEqual(highCalls, [1, 0.9, 0.8]);
   assert.deepEqual(lowCalls, [0.7999, 0.3]);
   assert.equal(out[0][0], 2);
