@@ -153,6 +153,7 @@ test('a refined run on a latent large enough for the kernels gives the bits the 
   const size = 4 * 5 * 60 * 64;
   const model = {
     shape,
+    timestep: (sigma: number): number => sigma,
     async evaluate(x: Float32Array, info: { sigma: number }, out: Float32Array): Promise<number> {
       for (let i = 0; i < x.length; i++) out[i] = 0.8 * x[i] - (0.3 * ((i % 17) - 8)) / 8 + 0.05 * info.sigma;
       return 1;
