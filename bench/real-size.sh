@@ -45,7 +45,8 @@ run() {
   seconds="$(sed -n 's/.* seconds \([0-9.]*\).*/\1/p' "$log")"
   rss="$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$log")"
   wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)/\1/p' "$log")"
-  echo "$label frames=$frames latent=$(grep -o 'latent \[[^]]*\]' "$log" | head -1 | cut -c8-) nfe=$nfe sampling_s=$seconds s_per_nfe=$(awk -v s="$seconds" -v n="$nfe" 'BEGIN { printf "%.3f", s / n }') peak_rss_mib=$((rss / 1024)) wall=$wall"
+  cpu="$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.1f", t }' "$log")"
+  echo "$label frames=$frames latent=$(grep -o 'latent \[[^]]*\]' "$log" | head -1 | cut -c8-) nfe=$nfe sampling_s=$seconds s_per_nfe=$(awk -v s="$seconds" -v n="$nfe" 'BEGIN { printf "%.3f", s / n }') peak_rss_mib=$((rss / 1024)) wall=$wall cpu_s=$cpu"
 }
 
 echo "# stand-in network, 4 steps, P&P on steps 0-1 with K = 2 (CFG 6, τ 0.25 from the preset)"
