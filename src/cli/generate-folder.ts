@@ -162,7 +162,8 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
   const clip = ext === '.gif' ? await writeDecodedClip(model, result.x, stem, { ...graph, scale, fps, mp4: flags.mp4 !== false }) : undefined;
   if (clip === undefined) writeNpy(flags.out, result.x, model.shape);
   if (process.stderr.isTTY === true && flags.json !== true && model.shape[0] === WAN21_LATENT_RGB.weights.length) {
-    process.stderr.write(`latent preview (middle frame, Wan's latent-to-RGB factors; ${stem}.preview.png has x̂0 of the last step):\n${terminalPreview(result.x, model.shape)}`);
+    const file = clip !== undefined ? `; ${stem}.preview.png has x̂0 of the last step` : '';
+    process.stderr.write(`latent preview (middle frame, Wan's latent-to-RGB factors${file}):\n${terminalPreview(result.x, model.shape)}`);
   }
   const summary = {
     out: flags.out,

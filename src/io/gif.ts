@@ -73,7 +73,8 @@ export function encodeGif(frames: Uint8Array, opts: GifOptions): Uint8Array {
   const SH = H * scale;
   const big = new Uint8Array(SW * SH);
   for (let f = 0; f < F; f++) {
-    const index = applyPalette(rgba.subarray(f * px * 4, (f + 1) * px * 4), palette);
+    // A copy, not a view: gifenc's applyPalette reads the whole buffer under its argument (every frame, each time).
+    const index = applyPalette(rgba.slice(f * px * 4, (f + 1) * px * 4), palette);
     let frameIndex = index;
     if (scale > 1) {
       for (let y = 0; y < SH; y++) {

@@ -53,7 +53,7 @@ TRANSFORMER_NAMES = {
 }
 
 # Seeds of the fixture networks, relative to --seed: the fixture's manifest records the absolute ones.
-FIXTURE_SEEDS = {"t2v": 0, "a14b-high": 1, "a14b-low": 2, "vae-decoder": 3, "vae-encoder": 4, "text-encoder": 5}
+FIXTURE_SEEDS = {"t2v": 0, "a14b-high": 1, "a14b-low": 2, "vae-decoder": 3, "vae-encoder": 4, "text-encoder": 5, "i2v": 6}
 
 
 class IOCast(torch.nn.Module):
@@ -96,6 +96,27 @@ def store_float16(model_proto, min_numel=1024):
     return len(casts)
 
 
+def short_names(model_proto):
+    """Rename nodes and intermediate values to short ids (the exporter's scope paths are a quarter of a tiny file)."""
+    graph = model_proto.graph
+    keep = {v.name for v in graph.input} | {v.name for v in graph.output}
+    rename = {}
+    for i, node in enumerate(graph.node):
+        node.name = f"n{i}"
+        for j, name in enumerate(node.output):
+            if name and name not in keep:
+                rename[name] = f"t{len(rename)}"
+                node.output[j] = rename[name]
+    for init in graph.initializer:
+        if init.name in rename:
+            init.name = rename[init.name]
+    for node in graph.node:
+        for j, name in enumerate(node.input):
+            if name in rename:
+                node.input[j] = rename[name]
+    del graph.value_info[:]
+
+
 def export(module, example, input_names, output_names, dynamic_axes, path, half_io=False, fp16_weights=False):
     """torch.onnx.export (opset 17) to `path`; large models go to external data in path + '.data'."""
     module = IOCast(module.eval(), half_io)
@@ -111,6 +132,7 @@ def export(module, example, input_names, output_names, dynamic_axes, path, half_
         proto = onnx.load(raw)
         if fp16_weights:
             store_float16(proto)
+        short_names(proto)
         out_tmp = path + ".tmp"
         if big:
             onnx.save_model(proto, out_tmp, save_as_external_data=True, all_tensors_to_one_file=True,
@@ -204,8 +226,8 @@ def export_full_extras(out, seed):
             "text_encoder": sum(p.numel() for p in txt.parameters())}
 
 
-def tiny_transformer(seed):
-    return tiny_init(WanTransformer(CONFIGS["tiny"]), seed)
+def tiny_transformer(seed, config="tiny"):
+    return tiny_init(WanTransformer(CONFIGS[config]), seed)
 
 
 def load_checkpoint(paths, config):
@@ -231,6 +253,7 @@ def build_fixtures(out, seed, check=True):
     t2v = tiny_transformer(seed + FIXTURE_SEEDS["t2v"])
     high = tiny_transformer(seed + FIXTURE_SEEDS["a14b-high"])
     low = tiny_transformer(seed + FIXTURE_SEEDS["a14b-low"])
+    i2v = tiny_transformer(seed + FIXTURE_SEEDS["i2v"], "tiny-i2v")
     files = {
         "t2v/transformer/model.onnx": (t2v, dict()),
         "t2v-fp16/transformer/model.onnx": (t2v, dict(half_io=True)),
@@ -238,6 +261,8 @@ def build_fixtures(out, seed, check=True):
         "a14b/transformer_2/model.onnx": (low, dict()),
         "akane/transformer/model.onnx": (t2v, dict(names="akane")),
         "full/transformer/model.onnx": (t2v, dict()),
+        # image-to-video: 16 latent + 4 mask + 16 image-latent channels in (Wan2.2-I2V-A14B's layout)
+        "i2v/transformer/model.onnx": (i2v, dict()),
     }
     seeds = {"t2v": seed + FIXTURE_SEEDS["t2v"], "a14b-high": seed + FIXTURE_SEEDS["a14b-high"],
              "a14b-low": seed + FIXTURE_SEEDS["a14b-low"]}
@@ -249,6 +274,7 @@ def build_fixtures(out, seed, check=True):
                  "transformer_2": {"seed": seeds["a14b-low"], "io": "float32"}},
         "akane": {"transformer": {"seed": seeds["t2v"], "io": "float32"}},
         "full": {"transformer": {"seed": seeds["t2v"], "io": "float32"}},
+        "i2v": {"transformer": {"seed": seed + FIXTURE_SEEDS["i2v"], "io": "float32", "config": "tiny-i2v"}},
     }
     manifest = {"seed": seed, "config": CONFIGS["tiny"], "folders": folders,
                 "parameters": {"transformer": sum(p.numel() for p in t2v.parameters())}, "files": {}}
@@ -256,7 +282,10 @@ def build_fixtures(out, seed, check=True):
         path = os.path.join(out, rel)
         export_transformer(net, path, fp16_weights=True, check=check, **opts)
     manifest["parameters"].update(export_full_extras(out, seed))
-    for rel in ["full/vae_decoder/model.onnx", "full/vae_encoder/model.onnx", "full/text_encoder/model.onnx",
+    manifest["parameters"]["transformer_i2v"] = sum(p.numel() for p in i2v.parameters())
+    os.makedirs(os.path.join(out, "i2v/vae_encoder"), exist_ok=True)
+    shutil.copyfile(os.path.join(out, "full/vae_encoder/model.onnx"), os.path.join(out, "i2v/vae_encoder/model.onnx"))
+    for rel in ["full/vae_decoder/model.onnx", "full/vae_encoder/model.onnx", "full/text_encoder/model.onnx", "i2v/vae_encoder/model.onnx",
                 "full/tokenizer/tokenizer.json", "full/tokenizer/tokenizer_config.json"] + sorted(files):
         path = os.path.join(out, rel)
         manifest["files"][rel] = {"bytes": os.path.getsize(path), "sha256": sha256(path)}
@@ -282,9 +311,9 @@ def main():
     if a.tiny:
         build_fixtures(a.out, a.seed, check=not a.no_verify)
         return
-    if a.checkpoint is None and a.config != "tiny":
+    if a.checkpoint is None and not a.config.startswith("tiny"):
         raise SystemExit("give --checkpoint PATH for a real configuration, or --tiny to build the test fixtures")
-    net = load_checkpoint(a.checkpoint, a.config) if a.checkpoint else tiny_transformer(a.seed)
+    net = load_checkpoint(a.checkpoint, a.config) if a.checkpoint else tiny_transformer(a.seed, a.config)
     export_transformer(net, os.path.join(a.out, a.subdir, "model.onnx"), a.names, a.io == "float16",
                        check=not a.no_verify)
 

@@ -38,6 +38,7 @@ TEXT_LEN = 512
 CONFIGS = {
     # The test networks: small enough to commit, every part of the architecture present.
     "tiny": dict(dim=32, ffn_dim=64, freq_dim=32, num_heads=2, num_layers=2, in_dim=16, out_dim=16),
+    "tiny-i2v": dict(dim=32, ffn_dim=64, freq_dim=32, num_heads=2, num_layers=2, in_dim=36, out_dim=16),
     # Wan2.1-T2V-1.3B (Wan-Video/Wan2.1 wan/configs/wan_t2v_1_3B.py)
     "1.3b": dict(dim=1536, ffn_dim=8960, freq_dim=256, num_heads=12, num_layers=30, in_dim=16, out_dim=16),
     # Wan2.1-T2V-14B and each expert of Wan2.2-T2V-A14B (wan_t2v_14B.py)
@@ -200,6 +201,10 @@ class WanTransformer(nn.Module):
         self.head = Head(dim, self.out_dim, self.patch)
 
     def forward(self, hidden_states, timestep, encoder_hidden_states):
+        return self.forward_embedded(hidden_states, timestep, self.text_embedding(encoder_hidden_states))
+
+    def forward_embedded(self, hidden_states, timestep, context):
+        """forward() after the text embedding: `context` [1,512,dim] is text_embedding(encoder_hidden_states)."""
         x = self.patch_embedding(hidden_states)
         b, _, f, h, w = x.shape
         x = x.flatten(2).transpose(1, 2)
@@ -208,7 +213,6 @@ class WanTransformer(nn.Module):
 
         e = self.time_embedding(sinusoidal(self.freq_dim, timestep))
         e6 = self.time_projection(e).reshape(-1, 6, self.dim)
-        context = self.text_embedding(encoder_hidden_states)
         for block in self.blocks:
             x = block(x, e6, context, cos, sin)
         x = self.head(x, e)

@@ -133,6 +133,10 @@ export interface FolderModel {
 function factsFor(layout: FolderLayout, preset: string | undefined): ModelFacts {
   const name = preset ?? layout.config.preset;
   const known = name !== undefined ? MODEL_FACTS[name.toLowerCase()] : undefined;
+  if (name !== undefined && known === undefined) {
+    const source = preset !== undefined ? '--preset' : join(layout.dir, FOLDER_CONFIG_FILE);
+    throw new UsageError(`${source}: no model facts for preset '${name}'; the model presets are ${Object.keys(MODEL_FACTS).join(', ')}`);
+  }
   const family: FamilyName = layout.config.family ?? known?.family ?? 'wan';
   return { ...(known ?? { inputChannels: FAMILIES[family].geometry.channels }), family };
 }
