@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Wan2.1 480x832x81 (latent [16,21,60,104], 32,760 transformer tokens) end to end through `selfrefine generate`.
 #   bash bench/real-size.sh [REPO]     REPO: a built checkout (default: this one); results in docs/models-real-size.md
-# 1. A stand-in network with the TensorStack export's I/O (bench/real-size-standin.py, built into a scratch folder)
-#    at the real size with P&P: peak RSS, wall time, sampling time per NFE.
+# 1. The stand-in transformer with the public exports' I/O (tools/standin_transformer.py, built into a scratch
+#    folder) at the real size with P&P: peak RSS, wall and CPU time, sampling time per NFE.
 # 2. The tiny Wan2.1-architecture transformer (test/fixtures/wan-tiny/t2v: full attention over every token) at
 #    growing frame counts of 832x480: peak RSS fitted to a + b·N² over N tokens and extrapolated to 32,760 tokens.
 #    The real size runs only when that estimate fits in the memory available now (with 2 GiB to spare).
-# Needs /usr/bin/python3 with torch and numpy, and GNU time (/usr/bin/time, Debian's `time` package).
+# Needs /usr/bin/python3 with onnx and numpy, and GNU time (/usr/bin/time, Debian's `time` package).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +19,7 @@ tiny="${TINY_MODEL:-$repo/test/fixtures/wan-tiny/t2v}"
 scratch="$(mktemp -d /tmp/selfrefine-real-size.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
 
-/usr/bin/python3 "$here/bench/real-size-standin.py" "$scratch/standin"
+/usr/bin/python3 "$here/tools/standin_transformer.py" "$scratch/standin"
 /usr/bin/python3 - "$scratch" <<'PY'
 import sys
 import numpy as np
