@@ -15,20 +15,6 @@ export interface WasmKernels {
   fuseEuler(x0: number, next: number, xk: number, vk: number, s: number, cv: number, C: number, P: number, f: number, t: number): void;
   /** The ziggurat's bulk pass over draws [from, to); returns where it stopped (the reject lists hold `cap`). */
   ziggurat(st: number, ws: number, ks: number, bits: number, out: number, base: number, from: number, to: number, a: number, b: number, rejI: number, rejU: number, cap: number): number;
-  /** The listed draws finished in order from the continuing stream: out[i] = a·base[i] + b·fround(normal). */
-  finish(st: number, ws: number, ks: number, fn: number, r: number, out: number, base: number, a: number, b: number, rejI: number, rejU: number, count: number): void;
-}
-
-/** The ziggurat's layer tables (rng.ts), as its kernels read them. */
-export interface ZigguratTables {
-  /** 512 layer widths indexed by a draw's low 9 bits (layer, then sign), the sign folded in. */
-  readonly ws: Float64Array;
-  /** 512 box limits, the same index. */
-  readonly ks: Int32Array;
-  /** 256 layer densities. */
-  readonly fn: Float64Array;
-  /** The base strip's right edge. */
-  readonly r: number;
 }
 
 // The few WebAssembly globals used here (the project's TypeScript lib has no WebAssembly declarations).
@@ -42,16 +28,15 @@ interface WasmApi {
 }
 
 const PAGE_BYTES = 65536;
-// The start of every arena is the ziggurat kernels' workspace: generator state (4 × i32) and the count of
-// listed draws, the layer tables (512 × f64 widths, 512 × i32 box limits, 256 × f64 densities), a chunk of
-// random bits, and two reject lists (the bulk kernel returns whenever fewer than a chunk of entries are left).
+// The start of every arena is the ziggurat kernel's workspace: generator state (4 × i32) and the count of
+// listed draws, the layer tables (512 × f64 widths, 512 × i32 box limits), a chunk of random bits, and two
+// reject lists (the kernel returns whenever fewer than a chunk of entries are left).
 const ZIG_STATE = 0;
 const ZIG_WS = 32;
 const ZIG_KS = ZIG_WS + 512 * 8;
-const ZIG_FN = ZIG_KS + 512 * 4;
 const ZIG_CHUNK = 1024;
 const ZIG_CAP = 4 * ZIG_CHUNK;
-const ZIG_BITS = ZIG_FN + 256 * 8;
+const ZIG_BITS = ZIG_KS + 512 * 4;
 const ZIG_REJ_I = ZIG_BITS + ZIG_CHUNK * 4;
 const ZIG_REJ_U = ZIG_REJ_I + ZIG_CAP * 4;
 const SCRATCH_FLOATS = (ZIG_REJ_U + ZIG_CAP * 4) / 4;
@@ -79,7 +64,7 @@ const arenas = new WeakMap<object, KernelArena>();
 export class KernelArena {
   private used = SCRATCH_FLOATS;
   private readonly scratch: Int32Array;
-  private tables: ZigguratTables | null = null;
+  private tables: Float64Array | null = null;
 
   private constructor(
     private readonly memory: WasmMemory,
@@ -101,7 +86,7 @@ export class KernelArena {
     const pages = Math.ceil(((SCRATCH_FLOATS + floats) * 4) / PAGE_BYTES);
     try {
       const memory = new api.Memory({ initial: pages, maximum: pages });
-      const instance = new api.Instance(module, { env: { memory, exp: Math.exp, log: Math.log } });
+      const instance = new api.Instance(module, { env: { memory } });
       const arena = new KernelArena(memory, instance.exports as WasmKernels, (pages * PAGE_BYTES) / 4);
       arenas.set(memory.buffer, arena);
       return arena;
@@ -125,18 +110,16 @@ export class KernelArena {
   }
 
   /**
-   * NormalRng.fillAffine in the kernels: out = a·base + b·ε over out.length draws from `state` (updated). The
-   * bulk pass lists the draws outside their box in (rejects, rejectDraws), which must hold out.length entries;
-   * they are finished after the whole bulk, in order, from the continuing stream, as the JavaScript does.
-   * `out` and `base` live in this arena.
+   * rng.ts's zigguratBulk in the kernel, with the same contract: out = a·base + b·(fast-path value) over
+   * out.length draws from `state` (updated), draws outside their box appended to (rejects, rejectDraws) in
+   * order; returns how many. `out` and `base` live in this arena; `ws`, `ks` are the layer tables.
    */
-  ziggurat(state: Int32Array, tables: ZigguratTables, out: Float32Array, base: Float32Array, a: number, b: number, rejects: Int32Array, rejectDraws: Int32Array): void {
+  zigguratBulk(state: Int32Array, ws: Float64Array, ks: Int32Array, out: Float32Array, base: Float32Array, a: number, b: number, rejects: Int32Array, rejectDraws: Int32Array): number {
     const scratch = this.scratch;
-    if (this.tables !== tables) {
-      new Float64Array(this.memory.buffer, ZIG_WS, tables.ws.length).set(tables.ws);
-      scratch.set(tables.ks, ZIG_KS / 4);
-      new Float64Array(this.memory.buffer, ZIG_FN, tables.fn.length).set(tables.fn);
-      this.tables = tables;
+    if (this.tables !== ws) {
+      new Float64Array(this.memory.buffer, ZIG_WS, ws.length).set(ws);
+      scratch.set(ks, ZIG_KS / 4);
+      this.tables = ws;
     }
     scratch.set(state, ZIG_STATE / 4);
     const n = out.length;
@@ -148,13 +131,8 @@ export class KernelArena {
       rejectDraws.set(scratch.subarray(ZIG_REJ_U / 4, ZIG_REJ_U / 4 + listed), nr);
       nr += listed;
     }
-    for (let from = 0; from < nr; from += ZIG_CAP) {
-      const count = Math.min(ZIG_CAP, nr - from);
-      scratch.set(rejects.subarray(from, from + count), ZIG_REJ_I / 4);
-      scratch.set(rejectDraws.subarray(from, from + count), ZIG_REJ_U / 4);
-      this.kernels.finish(ZIG_STATE, ZIG_WS, ZIG_KS, ZIG_FN, tables.r, out.byteOffset, base.byteOffset, a, b, ZIG_REJ_I, ZIG_REJ_U, count);
-    }
     state.set(scratch.subarray(ZIG_STATE / 4, ZIG_STATE / 4 + 4));
+    return nr;
   }
 }
 

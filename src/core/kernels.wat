@@ -8,9 +8,6 @@
 ;; indices are in elements.
 (module
   (import "env" "memory" (memory 1))
-  ;; Math.exp and Math.log, so the ziggurat's rare path gives the JavaScript's bits.
-  (import "env" "exp" (func $exp (param f64) (result f64)))
-  (import "env" "log" (func $log (param f64) (result f64)))
 
   ;; out[i] = a·base[i] + b·eps[i] for i in [0, n)
   (func (export "perturb") (param $out i32) (param $base i32) (param $eps i32) (param $n i32) (param $a f64) (param $b f64)
@@ -257,77 +254,4 @@
   ;; Append (i, u) at entry nr of the reject lists (the rare path: a call costs nothing there).
   (func $list (param $rejI i32) (param $rejU i32) (param $nr i32) (param $i i32) (param $u i32)
     (i32.store (i32.add (local.get $rejI) (i32.shl (local.get $nr) (i32.const 2))) (local.get $i))
-    (i32.store (i32.add (local.get $rejU) (i32.shl (local.get $nr) (i32.const 2))) (local.get $u)))
-  ;; The draws the bulk pass listed, finished in order from the continuing stream (rng.ts fromDraw and the fix-up
-  ;; in fillAffine): out[i] = a·base[i] + b·fround(normal from draw u) for each listed (i, u). fn: 256 × f64
-  ;; layer densities; r: the base strip's right edge.
-  (func (export "finish") (param $st i32) (param $ws i32) (param $ks i32) (param $fn i32) (param $r f64)
-        (param $out i32) (param $base i32) (param $a f64) (param $b f64) (param $rejI i32) (param $rejU i32) (param $count i32)
-    (local $k i32) (local $i i32)
-    (block $done
-      (loop $each
-        (br_if $done (i32.ge_u (local.get $k) (local.get $count)))
-        (local.set $i (i32.load (i32.add (local.get $rejI) (i32.shl (local.get $k) (i32.const 2)))))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.demote_f64 (f64.add
-            (f64.mul (local.get $a) (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
-            (f64.mul (local.get $b) (f64.promote_f32 (f32.demote_f64
-              (call $fromDraw (local.get $st) (local.get $ws) (local.get $ks) (local.get $fn) (local.get $r)
-                (i32.load (i32.add (local.get $rejU) (i32.shl (local.get $k) (i32.const 2)))))))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $each))))
-
-  ;; A standard normal from draw u, drawing more when it falls outside its box (rng.ts fromDraw, op for op).
-  (func $fromDraw (param $st i32) (param $ws i32) (param $ks i32) (param $fn i32) (param $r f64) (param $u i32) (result f64)
-    (local $iz i32) (local $negative i32) (local $mag i32) (local $w f64) (local $x f64) (local $xt f64) (local $y f64)
-    (loop $again
-      (local.set $iz (i32.and (local.get $u) (i32.const 255)))
-      (local.set $negative (i32.and (local.get $u) (i32.const 256)))
-      (local.set $mag (i32.shr_u (local.get $u) (i32.const 9)))
-      (local.set $w (f64.load (i32.add (local.get $ws) (i32.shl (local.get $iz) (i32.const 3)))))
-      (if (i32.lt_s (local.get $mag) (i32.load (i32.add (local.get $ks) (i32.shl (local.get $iz) (i32.const 2)))))
-        (then (return (f64.mul
-          (select (f64.neg (f64.convert_i32_u (local.get $mag))) (f64.convert_i32_u (local.get $mag)) (local.get $negative))
-          (local.get $w)))))
-      (local.set $x (f64.mul (f64.convert_i32_u (local.get $mag)) (local.get $w)))
-      (if (i32.eqz (local.get $iz))
-        (then
-          (loop $tail
-            (local.set $xt (f64.div (f64.neg (call $log (call $uniform (local.get $st)))) (local.get $r)))
-            (local.set $y (f64.neg (call $log (call $uniform (local.get $st)))))
-            (br_if $tail (f64.lt (f64.add (local.get $y) (local.get $y)) (f64.mul (local.get $xt) (local.get $xt)))))
-          (return (select
-            (f64.sub (f64.neg (local.get $r)) (local.get $xt))
-            (f64.add (local.get $r) (local.get $xt))
-            (local.get $negative)))))
-      (if (f64.lt
-            (f64.add (f64.load (i32.add (local.get $fn) (i32.shl (local.get $iz) (i32.const 3))))
-              (f64.mul (call $uniform (local.get $st))
-                (f64.sub (f64.load (i32.add (local.get $fn) (i32.shl (i32.sub (local.get $iz) (i32.const 1)) (i32.const 3))))
-                         (f64.load (i32.add (local.get $fn) (i32.shl (local.get $iz) (i32.const 3)))))))
-            (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
-        (then (return (select (f64.neg (local.get $x)) (local.get $x) (local.get $negative)))))
-      (local.set $u (call $next (local.get $st)))
-      (br $again))
-    (unreachable))
-
-  ;; Uniform in (0, 1) from the next draw: ((u >>> 8) + 0.5) / 2^24.
-  (func $uniform (param $st i32) (result f64)
-    (f64.div (f64.add (f64.convert_i32_u (i32.shr_u (call $next (local.get $st)) (i32.const 8))) (f64.const 0.5)) (f64.const 16777216)))
-
-  ;; The next 32 bits of the xoshiro128** state at $st.
-  (func $next (param $st i32) (result i32)
-    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $t i32) (local $out i32)
-    (local.set $s0 (i32.load offset=0 (local.get $st)))
-    (local.set $s1 (i32.load offset=4 (local.get $st)))
-    (local.set $s2 (i32.load offset=8 (local.get $st)))
-    (local.set $s3 (i32.load offset=12 (local.get $st)))
-    (local.set $out (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
-    (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
-    (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
-    (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
-    (i32.store offset=4 (local.get $st) (i32.xor (local.get $s1) (local.get $s2)))
-    (i32.store offset=0 (local.get $st) (i32.xor (local.get $s0) (local.get $s3)))
-    (i32.store offset=8 (local.get $st) (i32.xor (local.get $s2) (local.get $t)))
-    (i32.store offset=12 (local.get $st) (i32.rotl (local.get $s3) (i32.const 11)))
-    (local.get $out)))
+    (i32.store (i32.add (local.get $rejU) (i32.shl (local.get $nr) (i32.const 2))) (local.get $u))))

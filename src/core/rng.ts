@@ -7,7 +7,7 @@
 // those are finished (wedge test or tail, from the same draw) afterwards, in order, from the
 // continuing stream.
 import { UsageError } from '../errors.js';
-import { sharedArena, type ZigguratTables } from './kernels.js';
+import { sharedArena } from './kernels.js';
 
 /** A source of standard-normal latents. Every call consumes one whole latent (one "draw"). */
 export interface NoiseSource {
@@ -64,8 +64,6 @@ for (let i = 0; i < 2 * LAYERS; i++) {
   WS[i] = (i & LAYERS ? -1 : 1) * WN[i & (LAYERS - 1)];
   KS[i] = KN[i & (LAYERS - 1)];
 }
-
-const TABLES: ZigguratTables = { ws: WS, ks: KS, fn: FN, r: R };
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
@@ -148,14 +146,13 @@ export class NormalRng implements NoiseSource {
     const rejects = this.rejects;
     const rejectDraws = this.rejectDraws;
     const arena = sharedArena(out, base);
-    if (arena !== null) {
-      arena.ziggurat(this.state, TABLES, out, base, a, b, rejects, rejectDraws);
-    } else {
-      const nr = zigguratBulk(this.state, out, base, a, b, rejects, rejectDraws);
-      for (let r = 0; r < nr; r++) {
-        const i = rejects[r];
-        out[i] = a * base[i] + b * Math.fround(this.fromDraw(rejectDraws[r]));
-      }
+    const nr =
+      arena === null
+        ? zigguratBulk(this.state, out, base, a, b, rejects, rejectDraws)
+        : arena.zigguratBulk(this.state, WS, KS, out, base, a, b, rejects, rejectDraws);
+    for (let r = 0; r < nr; r++) {
+      const i = rejects[r];
+      out[i] = a * base[i] + b * Math.fround(this.fromDraw(rejectDraws[r]));
     }
     this.drawCount++;
   }
