@@ -1,10 +1,9 @@
 ;; Predict-and-Perturb hot loops in WebAssembly SIMD (scripts/build-kernels.mjs compiles this file into
 ;; kernels-wasm.ts; kernels.ts runs them). Each kernel does exactly the arithmetic of its JavaScript twin in
 ;; refine.ts or rng.ts: float32 inputs widened to float64, float64 multiplies and adds in the same order, one
-;; rounding to float32 where the JavaScript stores into a Float32Array or calls Math.fround, the same integer
-;; steps for the random bits, and Math.exp / Math.log themselves (imported) on the ziggurat's rare path. So
-;; both give the same bits; the kernels run two float64 lanes at a time, without the per-element conversions
-;; and bounds checks of the JIT's code. Pointers are byte offsets into the imported memory; counts and
+;; rounding to float32 where the JavaScript stores into a Float32Array or calls Math.fround, and the same
+;; integer steps for the random bits. So both give the same bits; the kernels run two float64 lanes at a
+;; time, without the per-element conversions and bounds checks of the JIT's code. Pointers are byte offsets into the imported memory; counts and
 ;; indices are in elements.
 (module
   (import "env" "memory" (memory 1))
