@@ -8,6 +8,7 @@
 //                           Perturb's noise is drawn while the model runs, so it drops out
 import { sample } from '../src/core/sample.js';
 import type { GuidedVelocity } from '../src/core/guidance.js';
+import { KernelArena } from '../src/core/kernels.js';
 import { NormalRng } from '../src/core/rng.js';
 import { explicitGrid } from '../src/core/schedules.js';
 import type { LatentShape } from '../src/core/tensor.js';
@@ -82,9 +83,10 @@ function memcpyMs(): number {
   return medianMs(() => dst.set(src), 30);
 }
 
+/** One latent of fresh noise, drawn as the sampler draws it: into its kernel arena where WebAssembly is available. */
 function noiseMs(): number {
   const rng = new NormalRng(3);
-  const out = new Float32Array(size);
+  const out = KernelArena.create(KernelArena.footprint(size))?.float32(size) ?? new Float32Array(size);
   return medianMs(() => rng.fill(out), 10);
 }
 

@@ -2,6 +2,7 @@
 // Positions are tracked as runs of still-uncertain positions, so the per-iteration passes touch
 // only what the mask still refines and stay free of per-element branches.
 import { UsageError } from '../errors.js';
+import { sharedArena, type WasmKernels } from './kernels.js';
 import type { NoiseSource } from './rng.js';
 import type { RefinePlan } from './plan.js';
 import { applyStep, type StepCoefficients } from './solvers.js';
@@ -31,9 +32,17 @@ export function checkRefineOptions(options: RefineOptions): void {
 
 /** Perturb from a drawn ε: xk = (1−σ)·x0 + σ·ε (the same arithmetic as NoiseSource.fillAffine). */
 export function perturb(xk: Float32Array, x0: Float32Array, eps: Float32Array, sigma: number): void {
+  perturbSpan(sharedArena(xk, x0, eps)?.kernels, xk, x0, eps, sigma, 0, xk.length);
+}
+
+/** Perturb on latent indices [from, to), in the SIMD kernel where one is given (every buffer in its arena). */
+function perturbSpan(wasm: WasmKernels | undefined, xk: Float32Array, x0: Float32Array, eps: Float32Array, sigma: number, from: number, to: number): void {
   const a = 1 - sigma;
-  const n = xk.length;
-  for (let j = 0; j < n; j++) xk[j] = a * x0[j] + sigma * eps[j];
+  if (wasm !== undefined) {
+    wasm.perturb(xk.byteOffset + 4 * from, x0.byteOffset + 4 * from, eps.byteOffset + 4 * from, to - from, a, sigma);
+    return;
+  }
+  for (let j = from; j < to; j++) xk[j] = a * x0[j] + sigma * eps[j];
 }
 
 /** Runs [start, end) of uncertain positions, as pairs in `bounds`. */
@@ -93,6 +102,8 @@ export interface FusionTarget {
  * U = mean_c |x0k − x0| on the still-uncertain runs (x0k = xk − σ·vk), positions with U < τ join
  * the certain set, and where still uncertain x0 ← x0k, next ← step(xk, x0k, vk), state ← xk.
  * `runs` is rebuilt to the positions still uncertain; `certain` marks 1 = certain.
+ * With `nextEps`, the next iteration's Perturb (xk ← (1−σ)·x0 + σ·nextEps) is folded in, block by
+ * block once the block's x0 is final, while that x0 is still in cache: it saves a pass over memory.
  */
 export function refineIteration(
   target: FusionTarget,
@@ -103,6 +114,7 @@ export function refineIteration(
   usum: Float32Array,
   certain: Uint8Array,
   runs: UncertainRuns,
+  nextEps: Float32Array | null = null,
 ): void {
   const P = runs.positions;
   const C = xk.length / P;
@@ -113,7 +125,11 @@ export function refineIteration(
   let count = 0;
   let size = 0;
   let r = 0;
-  for (let s = 0; s < P && r < oldCount; s += BLOCK) {
+  const measure = measureKernel(usum, xk, vk, target.x0, sigma, C, P);
+  const fuse = fuseKernel(target, xk, vk, sigma, C, P);
+  const perturbNext = nextEps === null ? null : perturbKernel(xk, target.x0, nextEps, sigma, C, P);
+  let s = 0;
+  for (; s < P && r < oldCount; s += BLOCK) {
     const e = Math.min(P, s + BLOCK);
     // Uncertainty on the old runs clipped to [s, e).
     for (let q = r; q < oldCount && old[2 * q] < e; q++) {
@@ -122,7 +138,7 @@ export function refineIteration(
       usum.fill(0, f, t);
     }
     for (let q = r; q < oldCount && old[2 * q] < e; q++) {
-      measureRange(usum, xk, vk, target.x0, sigma, C, P, Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
+      measure(Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
     }
     // Grow the certain set; append the still-uncertain runs (merging across the block border).
     let fuseFrom = count;
@@ -155,11 +171,38 @@ export function refineIteration(
     for (let q = fuseFrom; q < count; q++) {
       const f = Math.max(out[2 * q], s);
       const t = Math.min(out[2 * q + 1], e);
-      if (f < t) fuseRange(target, xk, vk, sigma, C, P, f, t);
+      if (f < t) fuse(f, t);
     }
+    perturbNext?.(s, e);
     while (r < oldCount && old[2 * r + 1] <= e) r++;
   }
+  // Past the last uncertain run nothing changes but the next Perturb.
+  if (perturbNext !== null && s < P) perturbNext(s, P);
   runs.swap(count, size);
+}
+
+/** The uncertainty measurement over positions [f, t): the SIMD kernel where every buffer lives in one arena. */
+function measureKernel(usum: Float32Array, xk: Float32Array, vk: Float32Array, x0: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const wasm = sharedArena(usum, xk, vk, x0)?.kernels;
+  if (wasm === undefined) return (f, t) => measureRange(usum, xk, vk, x0, sigma, C, P, f, t);
+  return (f, t) => wasm.measure(usum.byteOffset, xk.byteOffset, vk.byteOffset, x0.byteOffset, sigma, C, P, f, t);
+}
+
+/** The fusion over positions [f, t): the SIMD kernel for Euler's step where every buffer lives in one arena. */
+function fuseKernel(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const { next, x0, state, co } = target;
+  const euler = co.a === 1 && co.b === 0 && co.d === 0 && state === null;
+  const wasm: WasmKernels | undefined = euler ? sharedArena(next, x0, xk, vk)?.kernels : undefined;
+  if (wasm === undefined) return (f, t) => fuseRange(target, xk, vk, sigma, C, P, f, t);
+  return (f, t) => wasm.fuseEuler(x0.byteOffset, next.byteOffset, xk.byteOffset, vk.byteOffset, sigma, co.c, C, P, f, t);
+}
+
+/** The next Perturb over positions [f, t) of every channel. */
+function perturbKernel(xk: Float32Array, x0: Float32Array, eps: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const wasm = sharedArena(xk, x0, eps)?.kernels;
+  return (f, t) => {
+    for (let c = 0; c < C; c++) perturbSpan(wasm, xk, x0, eps, sigma, c * P + f, c * P + t);
+  };
 }
 
 /** usum[p] += Σ_c |fround(xk − σ·vk) − x0| for positions [f, t), every channel. */

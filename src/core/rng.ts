@@ -7,6 +7,7 @@
 // those are finished (wedge test or tail, from the same draw) afterwards, in order, from the
 // continuing stream.
 import { UsageError } from '../errors.js';
+import { sharedArena } from './kernels.js';
 
 /** A source of standard-normal latents. Every call consumes one whole latent (one "draw"). */
 export interface NoiseSource {
@@ -144,7 +145,11 @@ export class NormalRng implements NoiseSource {
     }
     const rejects = this.rejects;
     const rejectDraws = this.rejectDraws;
-    const nr = zigguratBulk(this.state, out, base, a, b, rejects, rejectDraws);
+    const arena = sharedArena(out, base);
+    const nr =
+      arena === null
+        ? zigguratBulk(this.state, out, base, a, b, rejects, rejectDraws)
+        : arena.zigguratBulk(this.state, WS, KS, out, base, a, b, rejects, rejectDraws);
     for (let r = 0; r < nr; r++) {
       const i = rejects[r];
       out[i] = a * base[i] + b * Math.fround(this.fromDraw(rejectDraws[r]));

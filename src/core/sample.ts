@@ -12,6 +12,7 @@
 // or with τ = ∞, every solver takes its plain step bit for bit.
 import { UsageError } from '../errors.js';
 import type { GuidedVelocity, StepInfo } from './guidance.js';
+import { KernelArena } from './kernels.js';
 import { checkPlan } from './plan.js';
 import {
   checkRefineOptions,
@@ -69,6 +70,9 @@ export interface SampleResult {
   readonly nfeSaved: number;
 }
 
+/** Latent size (values) from which a refined run allocates its buffers in a kernel arena. */
+const KERNEL_MIN_SIZE = 1 << 16;
+
 /** Sample with any solver. `x` is the state at grid.sigmas[0] (pure noise for a full grid). */
 export async function sample(
   solverName: SolverName,
@@ -93,23 +97,29 @@ export async function sample(
   const P = positions(model.shape);
   const solver = createSolver(solverName, grid, size, options);
 
-  let cur = Float32Array.from(x);
-  let next = new Float32Array(size);
-  const v = new Float32Array(size);
-  const x0 = new Float32Array(size);
   // Refinement buffers, allocated once per run when a plan exists.
   const needRefine = refine !== undefined && refine.plan.size > 0;
-  const xk = needRefine ? new Float32Array(size) : v;
-  const vk = needRefine ? new Float32Array(size) : v;
-  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
-  const usum = new Float32Array(needRefine ? P : 0);
-  const certain = new Uint8Array(needRefine ? P : 0);
-  const runs = new UncertainRuns(needRefine ? P : 0);
   // Noise for the next Perturb is drawn while the model evaluates (the main thread is idle then),
   // speculatively when the loop may still stop early; an unused draw is rolled back.
   const noise = refine?.noise;
   const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
-  const epsNext = prefetch ? new Float32Array(size) : v;
+  // The buffers the P&P kernels touch share one WebAssembly memory, so the kernels run in SIMD (kernels.ts).
+  // Small latents keep ordinary arrays: there an arena's setup (tens of µs) costs more than the kernels save.
+  const arena = needRefine && size >= KERNEL_MIN_SIZE ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
+  const buffer = (n: number): Float32Array => arena?.float32(n) ?? new Float32Array(n);
+
+  let cur = buffer(size);
+  cur.set(x);
+  let next = buffer(size);
+  const v = new Float32Array(size);
+  const x0 = buffer(size);
+  const xk = needRefine ? buffer(size) : v;
+  const vk = needRefine ? buffer(size) : v;
+  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
+  const usum = needRefine ? buffer(P) : new Float32Array(0);
+  const certain = new Uint8Array(needRefine ? P : 0);
+  const runs = new UncertainRuns(needRefine ? P : 0);
+  const epsNext = prefetch ? buffer(size) : v;
   let haveEps = false;
 
   let nfe = 0;
@@ -143,9 +153,14 @@ export async function sample(
         fusedState.set(state);
         state = fusedState;
       }
+      // Set when the previous iteration's fusion already wrote this iteration's Perturb into xk.
+      let perturbed = false;
       for (let k = 1; k <= K; k++) {
         if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
-        if (haveEps) {
+        if (perturbed) {
+          perturbed = false;
+          haveEps = false;
+        } else if (haveEps) {
           perturb(xk, x0, epsNext, sigma);
           haveEps = false;
         } else {
@@ -162,7 +177,9 @@ export async function sample(
         inner++;
         if (runs.size > 0) {
           // Where still uncertain, the step takes this iteration's prediction and candidate.
-          refineIteration({ next, x0, state: solver.historyUsesState ? fusedState : null, co }, xk, vk, sigma, refine.tau, usum, certain, runs);
+          const target = { next, x0, state: solver.historyUsesState ? fusedState : null, co };
+          refineIteration(target, xk, vk, sigma, refine.tau, usum, certain, runs, haveEps ? epsNext : null);
+          perturbed = haveEps;
         }
         if (runs.size / P < stopBelow) {
           if (speculative) {
@@ -203,7 +220,8 @@ export async function sample(
       });
     }
   }
-  return { x: cur, nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
+  // An arena's array would keep the whole arena alive: hand back a buffer of its own.
+  return { x: arena === null ? cur : cur.slice(), nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
 }
 
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */
