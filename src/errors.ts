@@ -11,3 +11,6 @@ export class UsageError extends SelfRefineError {}
 
 /** A model produced something unusable (NaN/Inf velocity, wrong output size). */
 export class ModelOutputError extends SelfRefineError {}
+
+/** The caller stopped the work (a cancelled job, a stopping server); not a problem with the input. */
+export class CancelledError extends SelfRefineError {}

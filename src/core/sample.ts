@@ -10,7 +10,7 @@
 // corrector and the next multistep extrapolation see exactly the point the refined step
 // started its prediction from. With Euler this is the official algorithm; with an empty plan,
 // or with τ = ∞, every solver takes its plain step bit for bit.
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import type { GuidedVelocity, StepInfo } from './guidance.js';
 import { checkPlan } from './plan.js';
 import {
@@ -118,7 +118,7 @@ export async function sample(
   let nfeSaved = 0;
 
   for (let i = 0; i < steps; i++) {
-    if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+    if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
     const sigma = grid.sigmas[i];
     const info: StepInfo = { step: i + offset, sigma, timestep: grid.timesteps[i] };
     const K = refine?.plan.get(i + offset) ?? 0;
@@ -144,7 +144,7 @@ export async function sample(
         state = fusedState;
       }
       for (let k = 1; k <= K; k++) {
-        if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+        if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
         if (haveEps) {
           perturb(xk, x0, epsNext, sigma);
           haveEps = false;

@@ -5,7 +5,7 @@ import { SelfRefineError } from '../errors.js';
 import { gifBytes, maskPicture, videoFromPixels } from '../io/video.js';
 import type { ShippedModel } from '../models/shipped.js';
 import type { SamplerConfig } from '../pipeline/config.js';
-import { generateVideo } from '../pipeline/generate.js';
+import { generateVideo, type GeneratedVideo } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -93,6 +93,26 @@ export function isFinished(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
+/** A finished generation as the web app serves it: the GIF, and the mask picture when a step was refined. */
+export function renderResult(model: ShippedModel, video: GeneratedVideo, scale: number, fps: number, seconds: number): JobResult {
+  const { frames: F, height: H, width: W } = model;
+  const [, , h, w] = model.network.shape;
+  const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
+  return {
+    gif: gifBytes(videoFromPixels(video.pixels, F, H, W), scale, fps),
+    maskPng: rows.length > 0 ? maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))) : null,
+    nfe: video.nfe,
+    nfeSaved: video.nfeSaved,
+    seconds,
+  };
+}
+
+/** A GIF of a latent x̂0 at the model's own frame size (the page scales it up, pixelated). */
+export function previewGif(model: ShippedModel, latent: Float32Array, fps: number): Uint8Array {
+  const [, F, h, w] = model.network.shape;
+  return gifBytes(videoFromPixels(model.vae.decode(latent, F, h, w), F, model.height, model.width), PREVIEW_SCALE, fps);
+}
+
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
@@ -155,8 +175,7 @@ export class JobQueue {
     const p = job.preview;
     if (p === null) return null;
     if (p.gif === null || p.gifNfe !== p.nfe) {
-      const [, F, h, w] = this.model.network.shape;
-      p.gif = gifBytes(videoFromPixels(this.model.vae.decode(p.latent, F, h, w), F, this.model.height, this.model.width), PREVIEW_SCALE, this.fps);
+      p.gif = previewGif(this.model, p.latent, this.fps);
       p.gifNfe = p.nfe;
     }
     return p.gif;
@@ -239,7 +258,6 @@ export class JobQueue {
 
   private async run(job: Job): Promise<void> {
     const { model } = this;
-    const { frames: F, height: H, width: W } = model;
     const { config, scenario, seed } = job.request;
     const planned = plannedNfe(config);
     job.state = 'running';
@@ -270,15 +288,7 @@ export class JobQueue {
           this.emit(job, 'progress');
         },
       });
-      const [, , h, w] = model.network.shape;
-      const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
-      job.result = {
-        gif: gifBytes(videoFromPixels(video.pixels, F, H, W), this.scale, this.fps),
-        maskPng: rows.length > 0 ? maskPicture(rows, h, w, Math.max(1, Math.round(this.scale / 2))) : null,
-        nfe: video.nfe,
-        nfeSaved: video.nfeSaved,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      job.result = renderResult(model, video, this.scale, this.fps, (performance.now() - t0) / 1000);
       this.finish(job, 'done');
     } catch (err) {
       if (job.abort.signal.aborted) this.finish(job, 'cancelled');
