@@ -1,6 +1,6 @@
 // What travels through the queue: a job's data (what to compute, with which weights) and its result. Both are
 // JSON strings in which ±Infinity and NaN survive (τ = ∞ in a sampler configuration, NaN in metrics).
-import { canonicalJson, decodeJson, encodeJson, shortHash, type JobKind } from '../bench/jobs.js';
+import { canonicalJson, decodeJson, encodeJson, shortHash, type Job, type JobKind } from '../bench/jobs.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 
 /** One clip of `generate --count`: its pixels depend only on these fields. */
@@ -14,22 +14,13 @@ export interface ClipJobData {
   readonly given?: { readonly pixels: string; readonly frames: number };
 }
 
-/** One benchmark job (src/bench/jobs.ts's Job, with the task by id; the worker rebuilds the condition). */
-export interface BenchJobData {
+/** One benchmark job: src/bench/jobs.ts's Job with its task by id; the worker rebuilds the condition. */
+export type BenchJobData = Omit<Job, 'kind' | 'task' | 'condition'> & {
   readonly kind: 'bench';
   readonly weights: string;
-  readonly key: string;
-  readonly file: string;
   readonly jobKind: JobKind;
   readonly task: string;
-  readonly index: number;
-  readonly config: SamplerConfig;
-  readonly configId: string;
-  readonly seeds: readonly number[];
-  readonly keepVideo: boolean;
-  readonly recordMasks: boolean;
-  readonly plannedNfe: number;
-}
+};
 
 /** One generation of the web app. */
 export interface WebJobData {

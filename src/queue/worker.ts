@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { videoFromPixels } from '../io/video.js';
 import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import { generateVideo } from '../pipeline/generate.js';
-import { previewGif, renderResult } from '../web/jobs.js';
+import { inProcessRunner, previewGif } from '../web/jobs.js';
 import { quitQuietly } from './client.js';
 import { CANCEL_CHANNEL, KEY_PREFIX, cancelKey, connectRedis, queueNameFor } from './connection.js';
 import {
@@ -161,21 +161,13 @@ function benchJobOf(model: ShippedModel, data: BenchJobData): BenchJob {
 }
 
 async function runWeb(model: ShippedModel, data: WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal): Promise<WebResult> {
-  const t0 = performance.now();
   let lastPreview = -Infinity;
-  const video = await generateVideo(model, {
-    scenario: data.scenario,
-    config: data.config,
-    seed: data.seed,
-    recordMasks: data.config.refine.mode !== 'none',
-    signal,
-    observer: (r) => {
-      const now = performance.now();
-      const withPreview = now - lastPreview >= PREVIEW_INTERVAL_MS;
-      if (withPreview) lastPreview = now;
-      void report(job, { ...stepProgress(r), ...(withPreview ? { preview: toBase64(previewGif(model, r.x0, data.fps)) } : {}) });
-    },
+  const request = { scenario: data.scenario, prompt: data.scenario, seed: data.seed, config: data.config };
+  const r = await inProcessRunner(model, data.scale, data.fps).run(request, signal, (step, preview) => {
+    const now = performance.now();
+    const withPreview = preview !== null && 'latent' in preview && now - lastPreview >= PREVIEW_INTERVAL_MS;
+    if (withPreview) lastPreview = now;
+    void report(job, { ...step, ...(withPreview ? { preview: toBase64(previewGif(model, preview.latent, data.fps)) } : {}) });
   });
-  const r = renderResult(model, video, data.scale, data.fps, (performance.now() - t0) / 1000);
   return { gif: toBase64(r.gif), maskPng: r.maskPng === null ? null : toBase64(r.maskPng), nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds };
 }
