@@ -12,6 +12,7 @@ interface WorkerFlags extends ModelFlags {
   concurrency: string;
   lockSeconds?: string;
   jobTimeout?: string;
+  store?: string;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -21,7 +22,8 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption('--redis <url>', 'the Redis server: redis://[:password@]host:port, rediss:// for TLS')
     .option('--concurrency <n>', 'jobs at once, each with its own copy of the model', '1')
     .option('--lock-seconds <s>', `a job's lock; a killed worker's job goes to another within about 1.5× this (default ${DEFAULT_LOCK_SECONDS})`)
-    .option('--job-timeout <s>', `stop and fail a job running longer than this (default ${DEFAULT_JOB_TIMEOUT_SECONDS})`);
+    .option('--job-timeout <s>', `stop and fail a job running longer than this (default ${DEFAULT_JOB_TIMEOUT_SECONDS})`)
+    .option('--store <dir>', "write generated clips here (shared storage the submitters read) instead of returning them through Redis");
   addModelOptions(cmd).action(async (flags: WorkerFlags) => {
     const concurrency = parseInteger(flags.concurrency, '--concurrency', 1);
     const positive = (text: string | undefined, flag: string): number | undefined =>
@@ -34,7 +36,7 @@ export function registerWorkerCommand(program: Command): void {
     const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     try {
       for (let i = 0; i < concurrency; i++) models.push(await loadModelFromFlags(flags, threads));
-      const worker = await startQueueWorker(models, { url: flags.redis, lockSeconds, jobTimeoutSeconds, log });
+      const worker = await startQueueWorker(models, { url: flags.redis, lockSeconds, jobTimeoutSeconds, log, ...(flags.store === undefined ? {} : { store: flags.store }) });
       log(`worker on ${redactedUrl(flags.redis)}, queue ${worker.queueName}: model ${models[0].card.name} (${formatWeightsId(modelWeightsId(models[0].card))}), ${concurrency} at once`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -62,13 +62,16 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
+  // Only a connection that once worked is reported as lost (a first failure is the error below).
+  let up = false;
   let down = false;
   redis.on('error', () => {
-    if (!down) options.log?.(`redis ${redactedUrl(url)}: connection lost; retrying`);
-    down = true;
+    if (up && !down) options.log?.(`redis ${redactedUrl(url)}: connection lost; retrying`);
+    down = up;
   });
   redis.on('ready', () => {
     if (down) options.log?.(`redis ${redactedUrl(url)}: connected again`);
+    up = true;
     down = false;
   });
   let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,7 @@
 // `generate --count N --redis URL`: one queue job per clip; the clips come back as the same uint8 videos the
 // in-process loop writes, so the dataset directory is byte-identical.
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 import type { GivenFrames } from '../pipeline/generate.js';
@@ -45,7 +47,8 @@ export async function generateClipsOnQueue(model: ShippedModel, request: QueuedC
       },
       done(id, text) {
         const result = decodeResult<ClipResult>(text);
-        const video = fromBase64(result.video);
+        const video = result.videoFile !== undefined ? readStored(result.videoFile) : fromBase64(result.video ?? '');
+        if (video.length !== per) throw new QueueJobError(id, `its video holds ${video.length} bytes; the model's clips have ${per}`);
         for (const k of index.get(id) ?? []) data.set(video, k * per);
         running.delete(id);
         finishedNfe += result.nfe * (index.get(id)?.length ?? 1);
@@ -61,5 +64,14 @@ export async function generateClipsOnQueue(model: ShippedModel, request: QueuedC
     return { data, nfe: finishedNfe };
   } finally {
     await client.close();
+  }
+}
+
+/** A clip a worker wrote to its --store (a directory shared with this machine). */
+function readStored(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`cannot read the clip a worker stored at ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); give workers a --store directory this machine can read`);
   }
 }

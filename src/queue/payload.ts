@@ -35,9 +35,10 @@ export interface WebJobData {
 
 export type QueueJobData = ClipJobData | BenchJobData | WebJobData;
 
-/** A clip's result: the uint8 video [3, F, H, W] (base64). */
+/** A clip's result: the uint8 video [3, F, H, W], base64 in Redis or a file in the worker's --store. */
 export interface ClipResult {
-  readonly video: string;
+  readonly video?: string;
+  readonly videoFile?: string;
   readonly nfe: number;
   readonly nfeSaved: number;
 }

@@ -1,12 +1,14 @@
 // `selfrefine worker`: takes jobs from the queue of its model's weights and runs them, one model per concurrent
 // job (each with its own ONNX worker thread). Delivery is at least once: a job whose worker dies is handed to
 // another by BullMQ's stalled-job check, and only the worker holding the job's lock can store its result.
+import { resolve } from 'node:path';
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { ClipJudge, encodeRecord, runJob, type Job as BenchJob } from '../bench/jobs.js';
 import { getTask, taskCondition } from '../bench/tasks.js';
 import { worldOf } from '../bench/world-of.js';
 import type { StepReport } from '../core/sample.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { videoFromPixels } from '../io/video.js';
 import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import { generateVideo } from '../pipeline/generate.js';
@@ -14,6 +16,7 @@ import { inProcessRunner, previewGif } from '../web/jobs.js';
 import { quitQuietly } from './client.js';
 import { CANCEL_CHANNEL, KEY_PREFIX, cancelKey, connectRedis, queueNameFor } from './connection.js';
 import {
+  clipJobId,
   encodeResult,
   fromBase64,
   toBase64,
@@ -36,6 +39,11 @@ export interface QueueWorkerOptions {
   readonly lockSeconds?: number;
   /** A job running longer is stopped and failed (no retry). */
   readonly jobTimeoutSeconds?: number;
+  /**
+   * A directory every submitter can read (shared storage): clips are written there, named by job id, instead of
+   * being returned through Redis (for videos too big for Redis).
+   */
+  readonly store?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -78,7 +86,7 @@ export async function startQueueWorker(models: readonly ShippedModel[], options:
     signal?.addEventListener('abort', onAbort);
     const timer = setTimeout(() => abort.abort(new JobTimeout()), timeoutMs);
     try {
-      return await runData(lane.model, lane.judge, data, job, abort.signal);
+      return await runData(lane.model, lane.judge, data, job, abort.signal, options.store);
     } catch (err) {
       if (abort.signal.aborted) {
         throw new UnrecoverableError(abort.signal.reason instanceof JobTimeout ? `the job ran over the time limit of ${timeoutMs / 1000} s` : 'cancelled');
@@ -125,10 +133,10 @@ export async function startQueueWorker(models: readonly ShippedModel[], options:
 class JobTimeout extends Error {}
 
 
-async function runData(model: ShippedModel, judge: ClipJudge, data: ClipJobData | BenchJobData | WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal): Promise<string> {
+async function runData(model: ShippedModel, judge: ClipJudge, data: ClipJobData | BenchJobData | WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<string> {
   switch (data.kind) {
     case 'clip':
-      return encodeResult(await runClip(model, data, job, signal));
+      return encodeResult(await runClip(model, data, job, signal, store));
     case 'bench':
       return encodeRecord(await runJob(model, benchJobOf(model, data), judge, (nfe) => void report(job, { nfe, step: 0, totalSteps: 0, uncertainFraction: null }), signal));
     case 'web':
@@ -143,11 +151,15 @@ function report(job: BullJob<Envelope, string>, progress: QueueProgress): Promis
 
 const stepProgress = (r: StepReport): QueueProgress => ({ nfe: r.nfe, step: r.step + 1, totalSteps: r.totalSteps, uncertainFraction: r.uncertainFraction });
 
-async function runClip(model: ShippedModel, data: ClipJobData, job: BullJob<Envelope, string>, signal: AbortSignal): Promise<ClipResult> {
+async function runClip(model: ShippedModel, data: ClipJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<ClipResult> {
   const given = data.given === undefined ? undefined : { pixels: new Float32Array(fromBase64(data.given.pixels).slice().buffer), frames: data.given.frames };
   const video = await generateVideo(model, { scenario: data.scenario, config: data.config, seed: data.seed, given, signal, observer: (r) => void report(job, stepProgress(r)) });
   const rgb = videoFromPixels(video.pixels, model.frames, model.height, model.width);
-  return { video: toBase64(rgb.data), nfe: video.nfe, nfeSaved: video.nfeSaved };
+  if (store === undefined) return { video: toBase64(rgb.data), nfe: video.nfe, nfeSaved: video.nfeSaved };
+  // Named by job id and written atomically: a job run twice (a stalled worker) writes the same bytes once more.
+  const videoFile = resolve(store, `${job.id ?? clipJobId(data)}.u8`);
+  writeFileAtomic(videoFile, rgb.data);
+  return { videoFile, nfe: video.nfe, nfeSaved: video.nfeSaved };
 }
 
 function benchJobOf(model: ShippedModel, data: BenchJobData): BenchJob {

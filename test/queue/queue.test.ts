@@ -95,6 +95,26 @@ test('a job whose model output is non-finite fails after 3 attempts with its err
   assertSameDataset(out, inProcess(3, 9, 'after-poison-local'));
 });
 
+test('worker --store: clips go to a shared directory instead of Redis, and the dataset is the same', async (t) => {
+  const redis = await startRedis(t);
+  const r = redis.client();
+  const store = join(dir, 'store');
+  await startWorker(t, redis.url, ['--store', store]);
+  const out = join(dir, 'stored');
+  const gen = await runCliAsync(t, generateArgs(3, 31, out, ['--redis', redis.url]));
+  assert.equal(gen.code, 0, gen.output);
+  assertSameDataset(out, inProcess(3, 31, 'stored-local'));
+  const queue = new Queue(QUEUE, { connection: r, prefix: KEY_PREFIX });
+  const jobs = await queue.getJobs(['completed']);
+  assert.equal(jobs.length, 3);
+  for (const job of jobs) {
+    const result = JSON.parse(job.returnvalue as string) as { video?: string; videoFile?: string };
+    assert.equal(result.video, undefined, 'no video in Redis');
+    assert.equal(result.videoFile, join(store, `${job.id}.u8`));
+  }
+  await queue.close();
+});
+
 test('bench --redis: job ids are the cache keys, so a second run with a fresh cache computes nothing', async (t) => {
   const redis = await startRedis(t);
   const r = redis.client();
