@@ -11,3 +11,9 @@ export class UsageError extends SelfRefineError {}
 
 /** A model produced something unusable (NaN/Inf velocity, wrong output size). */
 export class ModelOutputError extends SelfRefineError {}
+
+/** The caller stopped the work (a cancelled job, a stopping server); not a problem with the input. */
+export class CancelledError extends SelfRefineError {}
+
+/** A program selfrefine runs (ffmpeg) failed; the message carries its own. */
+export class ToolError extends SelfRefineError {}

@@ -1,5 +1,5 @@
 // Public API of selfrefine.
-export { SelfRefineError, UsageError, ModelOutputError } from './errors.js';
+export { SelfRefineError, UsageError, ModelOutputError, CancelledError, ToolError } from './errors.js';
 export type { LatentShape, Latent } from './core/tensor.js';
 export { numel, positions, createLatent } from './core/tensor.js';
 export { NormalRng, type NoiseSource } from './core/rng.js';

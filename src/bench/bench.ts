@@ -14,7 +14,7 @@ import { getScenario } from '../world/scenarios.js';
 import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
 import { makeJob, readCached, type ClipRecord, type Job, type JobRecord } from './jobs.js';
 import { benchMethods, DEFAULT_METHOD, methodPlannedNfe, selectMethods, tuningMethods, type MethodSpec } from './methods.js';
-import { progressBar, runLanes } from './runner.js';
+import { progressBar, runLanes, type LaneOptions } from './runner.js';
 import { getSuite, type SuiteName, type SuiteSpec } from './suites.js';
 import { getTask, taskCondition, type TaskCondition, type TaskSpec } from './tasks.js';
 import { WIN_SCORE_DESCRIPTION } from './verifiers.js';
@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly loadModel: (threads: number) => Promise<ShippedModel>;
   /** The model's default configuration (default PHYSICS_DEFAULTS, read at run time). */
   readonly defaults?: SamplerConfig;
+  /** Runs the pending jobs elsewhere (a job queue) instead of on local lanes; gets the first model for its identity. */
+  readonly runPending?: (model: ShippedModel, jobs: readonly Job[], opts: LaneOptions) => Promise<void>;
 }
 
 export interface MethodInfo {
@@ -170,7 +172,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     // Sample-major order: every method's jobs are spread evenly over the run, so their wall times see the
     // same machine load (and an interrupted run has finished whole samples across methods).
     const pending = [...jobs.values()].filter((j) => !records.has(j.file)).sort((a, b) => a.index - b.index || b.plannedNfe - a.plannedNfe || a.file.localeCompare(b.file));
-    const lanes = Math.max(1, Math.min(lanesWanted, pending.length));
+    const lanes = opts.runPending !== undefined ? 1 : Math.max(1, Math.min(lanesWanted, pending.length));
     if (lanes > 1) {
       const tMore = performance.now();
       const more = await Promise.allSettled(Array.from({ length: lanes - 1 }, () => opts.loadModel(1)));
@@ -184,7 +186,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
       const doneNfe = [...jobs.values()].filter((j) => records.has(j.file)).reduce((a, j) => a + j.plannedNfe, 0);
       const progress = progressBar(totalNfe, doneNfe, jobs.size, records.size, opts.progress ?? process.stderr.isTTY === true);
       try {
-        await runLanes(models, pending, { cacheDir, progress, onRecord: (job, rec) => records.set(job.file, rec) });
+        const laneOptions: LaneOptions = { cacheDir, progress, onRecord: (job, rec) => records.set(job.file, rec) };
+        if (opts.runPending !== undefined) await opts.runPending(first, pending, laneOptions);
+        else await runLanes(models, pending, laneOptions);
       } finally {
         progress.stop();
       }

@@ -163,12 +163,21 @@ export function makeJob(spec: JobSpec): Job {
 
 const NON_FINITE = '__nf:';
 
+/** JSON in which ±Infinity and NaN survive the round trip (metrics, τ = ∞); decodeJson reads it back. */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE}${String(v)}` : v));
+}
+
+export function decodeJson(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(NON_FINITE) ? Number(v.slice(NON_FINITE.length)) : v));
+}
+
 export function encodeRecord(record: JobRecord): string {
-  return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE}${String(v)}` : v));
+  return encodeJson(record);
 }
 
 export function decodeRecord(text: string): JobRecord {
-  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(NON_FINITE) ? Number(v.slice(NON_FINITE.length)) : v)) as JobRecord;
+  return decodeJson(text) as JobRecord;
 }
 
 /** The cached record of a job, or null when missing, unreadable or made for a different fingerprint. */

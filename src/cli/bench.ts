@@ -7,6 +7,8 @@ import { TASKS } from '../bench/tasks.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { parseInteger } from './sampler-options.js';
+import { checkRedisUrl } from '../queue/connection.js';
+import { runBenchJobsOnQueue } from '../queue/bench.js';
 
 interface BenchFlags extends ModelFlags {
   suite: string;
@@ -20,6 +22,7 @@ interface BenchFlags extends ModelFlags {
   progress?: boolean;
   json?: boolean;
   listMethods?: boolean;
+  redis?: string;
 }
 
 const list = (s: string | undefined): string[] | undefined =>
@@ -44,7 +47,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--resamples <n>', 'bootstrap resamples of the intervals')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print results.json\'s headline as JSON')
-    .option('--list-methods', 'print the method ids and labels of the suite and exit');
+    .option('--list-methods', 'print the method ids and labels of the suite and exit')
+    .option('--redis <url>', 'run the jobs on `selfrefine worker` processes through this Redis instead of local lanes (docs/scale.md)');
   addModelOptions(cmd).action(async (flags: BenchFlags) => {
       const suite = getSuite(flags.suite).name;
       if (flags.listMethods === true) {
@@ -52,6 +56,7 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       const out = flags.out ?? `bench-results/${suite}`;
+      const redis = flags.redis === undefined ? undefined : checkRedisUrl(flags.redis);
       const { results, files } = await runBench({
         suite,
         out,
@@ -63,6 +68,7 @@ export function registerBenchCommand(program: Command): void {
         resamples: flags.resamples !== undefined ? parseInteger(flags.resamples, '--resamples', 1) : undefined,
         progress: flags.progress === false ? false : undefined,
         loadModel: (threads) => loadModelFromFlags(flags, threads),
+        ...(redis === undefined ? {} : { runPending: (model, jobs, lanes) => runBenchJobsOnQueue(redis, model, jobs, lanes, (line) => void process.stderr.write(`${line}\n`)) }),
       });
       if (flags.json === true) process.stdout.write(`${JSON.stringify(summary(results, out, files))}\n`);
       else process.stdout.write(text(results, out, files.length));

@@ -12,6 +12,7 @@ import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset.js';
 import { samplingProgress } from './progress.js';
+import { generateClipsOnQueue } from '../queue/generate.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 import { addFolderOptions, runFolderGenerate, type FolderFlags } from './generate-folder.js';
 import { isModelFolder } from '../models/folder/folder.js';
@@ -29,6 +30,7 @@ interface GenerateFlags extends SamplerFlags, ModelFlags, FolderFlags {
   fps?: string;
   mp4?: boolean;
   json?: boolean;
+  redis?: string;
 }
 
 export function registerGenerateCommand(program: Command): void {
@@ -48,9 +50,11 @@ export function registerGenerateCommand(program: Command): void {
     .option('--scale <k>', 'pixel upscaling of GIF/PNG/MP4 outputs (default 8; 1 with a model folder)')
     .option('--fps <n>', 'frames per second of GIF/MP4 (default 8; 16 with a model folder)')
     .option('--no-mp4', 'skip the MP4 even when ffmpeg is available')
-    .option('--json', 'print a JSON summary');
+    .option('--json', 'print a JSON summary')
+    .option('--redis <url>', 'with --count: run the clips as jobs on `selfrefine worker` processes through this Redis (docs/scale.md)');
   addFolderOptions(addSamplerOptions(addModelOptions(cmd))).action(async (flags: GenerateFlags) => {
     if (isModelFolder(flags.model)) {
+      if (flags.redis !== undefined) throw new UsageError('--redis runs the physics model\'s datasets (--count); a model folder runs in this process');
       await runFolderGenerate(flags);
       return;
     }
@@ -82,16 +86,20 @@ async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<v
   if (flags.count !== undefined) {
     const count = parseInteger(flags.count, '--count', 1);
     const progress = samplingProgress(perSample * count, `${count} samples`);
-    const data = new Uint8Array(count * 3 * F * H * W);
-    const entries = [];
+    const scenarios = Array.from({ length: count }, (_, k) => fixedScenario ?? model.card.scenarios[k % model.card.scenarios.length].name);
+    const entries = scenarios.map((scenario, k) => ({ scenario, seed: seed + k, givenFrames: given?.frames ?? 0 }));
+    let data: Uint8Array = new Uint8Array(count * 3 * F * H * W);
     let nfe = 0;
-    for (let k = 0; k < count; k++) {
-      const scenario = fixedScenario ?? model.card.scenarios[k % model.card.scenarios.length].name;
-      const offset = k * perSample;
-      const video = await generateVideo(model, { scenario, config, seed: seed + k, given, observer: (r) => progress.observe(r, offset) });
-      data.set(videoFromPixels(video.pixels, F, H, W).data, k * 3 * F * H * W);
-      entries.push({ scenario, seed: seed + k, givenFrames: given?.frames ?? 0 });
-      nfe += video.nfe;
+    if (flags.redis !== undefined) {
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      ({ data, nfe } = await generateClipsOnQueue(model, { url: flags.redis, config, seed, scenarios, given, log, onProgress: (spent, done) => progress.show(spent, `${done}/${count} clips`) }));
+    } else {
+      for (let k = 0; k < count; k++) {
+        const offset = k * perSample;
+        const video = await generateVideo(model, { scenario: scenarios[k], config, seed: seed + k, given, observer: (r) => progress.observe(r, offset) });
+        data.set(videoFromPixels(video.pixels, F, H, W).data, k * 3 * F * H * W);
+        nfe += video.nfe;
+      }
     }
     progress.finish();
     writeDataset(flags.out, { data, count, frames: F, height: H, width: W }, entries);
@@ -99,6 +107,7 @@ async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<v
     return;
   }
 
+  if (flags.redis !== undefined) throw new UsageError('--redis runs datasets: give --count N (one queue job per clip)');
   if (fixedScenario === undefined) throw new UsageError(`--prompt is required; valid prompts:\n  ${model.card.scenarios.map((s) => s.prompt).join('\n  ')}`);
   if (extname(flags.out).toLowerCase() !== '.gif') throw new UsageError(`--out must end in .gif (got '${flags.out}'); the other files are written beside it`);
   const progress = samplingProgress(perSample, 'sampling');

@@ -7,6 +7,7 @@ import { registerWorldCommand } from './world.js';
 import { registerEvalCommand } from './eval.js';
 import { registerBenchCommand } from './bench.js';
 import { registerServeCommand } from './serve.js';
+import { registerWorkerCommand } from './worker.js';
 
 // `selfrefine … | head`: a closed pipe ends the command quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -28,6 +29,7 @@ registerWorldCommand(program);
 registerEvalCommand(program);
 registerBenchCommand(program);
 registerServeCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,8 @@ import type { StepReport } from '../core/sample.js';
 export interface SamplingProgress {
   /** Observer to pass to the sampler; `offsetNfe` shifts counts when several samples share one bar. */
   observe(report: StepReport, offsetNfe?: number): void;
+  /** Show `nfe` spent in all (for work that reports totals, e.g. jobs running elsewhere); `step` labels it. */
+  show(nfe: number, step: string): void;
   finish(): void;
 }
 
@@ -14,7 +16,7 @@ export function formatPerNfe(ms: number): string {
 }
 
 export function samplingProgress(totalNfe: number, label: string, enabled = process.stderr.isTTY === true): SamplingProgress {
-  if (!enabled) return { observe() {}, finish() {} };
+  if (!enabled) return { observe() {}, show() {}, finish() {} };
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} {bar} {percentage}% | NFE {value}/{total} | {perNfe}/NFE | step {step} | ETA {eta_formatted}`,
@@ -32,6 +34,9 @@ export function samplingProgress(totalNfe: number, label: string, enabled = proc
       const done = offsetNfe + report.nfe;
       const perNfe = done > 0 ? formatPerNfe((performance.now() - start) / done) : '-';
       bar.update(Math.min(totalNfe, done), { step: `${report.step + 1}/${report.totalSteps}`, perNfe });
+    },
+    show(nfe, step) {
+      bar.update(Math.min(totalNfe, nfe), { step });
     },
     finish() {
       bar.update(totalNfe);

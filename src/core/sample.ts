@@ -10,7 +10,7 @@
 // corrector and the next multistep extrapolation see exactly the point the refined step
 // started its prediction from. With Euler this is the official algorithm; with an empty plan,
 // or with τ = ∞, every solver takes its plain step bit for bit.
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import type { GuidedVelocity, StepInfo } from './guidance.js';
 import { KernelArena } from './kernels.js';
 import { checkPlan } from './plan.js';
@@ -128,7 +128,7 @@ export async function sample(
   let nfeSaved = 0;
 
   for (let i = 0; i < steps; i++) {
-    if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+    if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
     const sigma = grid.sigmas[i];
     const info: StepInfo = { step: i + offset, sigma };
     const K = refine?.plan.get(i + offset) ?? 0;
@@ -156,7 +156,7 @@ export async function sample(
       // Set when the previous iteration's fusion already wrote this iteration's Perturb into xk.
       let perturbed = false;
       for (let k = 1; k <= K; k++) {
-        if (options.signal?.aborted) throw new UsageError('sampling was cancelled');
+        if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
         if (perturbed) {
           perturbed = false;
           haveEps = false;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { PNG } from 'pngjs';
-import { UsageError } from '../errors.js';
+import { ToolError, UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodeGif, floatToUint8 } from './gif.js';
 
@@ -105,7 +105,7 @@ export function writeMp4(path: string, video: RgbVideo, scale = 8, fps = 8): boo
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return false;
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
-    throw new UsageError(`ffmpeg failed to write ${path}: ${r.stderr?.toString().trim() || `exit code ${r.status}`}`);
+    throw new ToolError(`ffmpeg failed to write ${path}: ${r.stderr?.toString().trim() || `exit code ${r.status}`}`);
   }
   renameSync(tmp, path);
   return true;

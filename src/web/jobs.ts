@@ -1,11 +1,11 @@
-// A first-in, first-out queue of generation jobs for the web app. One model serves every job, so jobs
-// run one at a time; the model's forward passes run in its worker thread, so the server keeps answering
-// while a job samples.
-import { SelfRefineError } from '../errors.js';
+// A first-in, first-out queue of generation jobs for the web app. A runner executes them: in-process, one model
+// serves every job, so jobs run one at a time (the model's forward passes run in its worker thread, so the server
+// keeps answering while a job samples); `serve --redis` hands them to queue workers instead (src/queue/web.ts).
+import { CancelledError, SelfRefineError } from '../errors.js';
 import { gifBytes, maskPicture, videoFromPixels } from '../io/video.js';
 import type { ShippedModel } from '../models/shipped.js';
 import type { SamplerConfig } from '../pipeline/config.js';
-import { generateVideo } from '../pipeline/generate.js';
+import { generateVideo, type GeneratedVideo } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -62,10 +62,12 @@ interface Job {
   result: JobResult | null;
   /**
    * The live preview: x̂0 of the latest step, copied by the step observer; encoded to a GIF only when asked for
-   * (encoding in the observer would add its cost to every step of the sampling loop).
+   * (encoding in the observer would add its cost to every step of the sampling loop). A remote runner sends GIFs.
    */
-  preview: { readonly latent: Float32Array; nfe: number; gif: Uint8Array | null; gifNfe: number } | null;
+  preview: { latent: Float32Array | null; nfe: number; gif: Uint8Array | null; gifNfe: number } | null;
   error: string | null;
+  /** Who asked (the client's address), for the per-client limit. */
+  readonly client: string;
   readonly abort: AbortController;
   readonly listeners: Set<Listener>;
 }
@@ -75,13 +77,58 @@ export interface JobQueueOptions {
   readonly keepFinished?: number;
   /** Jobs waiting at once; more are refused. */
   readonly maxQueued?: number;
+  /** Jobs one client may have waiting or running at once; more are refused. */
+  readonly maxPerClient?: number;
+  /** A job running longer is stopped and fails. */
+  readonly timeLimitSeconds?: number;
   /** Pixel upscaling of the GIFs. */
   readonly scale?: number;
   readonly fps?: number;
+  /** Runs the jobs (default: in this process, on the queue's model, one at a time). */
+  readonly runner?: JobRunner;
+}
+
+/** A step of a running job as a runner reports it. */
+export interface RunnerStep {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly nfe: number;
+  readonly uncertainFraction: number | null;
+}
+
+/** The preview a runner sends with a step: the x̂0 latent (encoded when asked for) or a finished GIF. */
+export type RunnerPreview = { readonly latent: Float32Array } | { readonly gif: Uint8Array };
+
+/** Executes web jobs; rejects when `signal` aborts. */
+export interface JobRunner {
+  /** Jobs it runs at once. */
+  readonly parallel: number;
+  run(request: JobRequest, signal: AbortSignal, onStep: (step: RunnerStep, preview: RunnerPreview | null) => void): Promise<JobResult>;
+  close(): Promise<void>;
 }
 
 /** Refused because too many jobs are waiting. */
 export class QueueFullError extends SelfRefineError {}
+
+/** The default runner: the model of this process, one job at a time. */
+export function inProcessRunner(model: ShippedModel, scale: number, fps: number): JobRunner {
+  return {
+    parallel: 1,
+    async run(request, signal, onStep) {
+      const t0 = performance.now();
+      const video = await generateVideo(model, {
+        scenario: request.scenario,
+        config: request.config,
+        seed: request.seed,
+        recordMasks: request.config.refine.mode !== 'none',
+        signal,
+        observer: (r) => onStep({ step: r.step + 1, totalSteps: r.totalSteps, nfe: r.nfe, uncertainFraction: r.uncertainFraction }, { latent: r.x0 }),
+      });
+      return renderResult(model, video, scale, fps, (performance.now() - t0) / 1000);
+    },
+    close: async () => {},
+  };
+}
 
 /** Previews are GIFs at the model's own frame size; the page scales them up (pixelated). */
 const PREVIEW_SCALE = 1;
@@ -93,16 +140,38 @@ export function isFinished(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
+/** A finished generation as the web app serves it: the GIF, and the mask picture when a step was refined. */
+export function renderResult(model: ShippedModel, video: GeneratedVideo, scale: number, fps: number, seconds: number): JobResult {
+  const { frames: F, height: H, width: W } = model;
+  const [, , h, w] = model.network.shape;
+  const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
+  return {
+    gif: gifBytes(videoFromPixels(video.pixels, F, H, W), scale, fps),
+    maskPng: rows.length > 0 ? maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))) : null,
+    nfe: video.nfe,
+    nfeSaved: video.nfeSaved,
+    seconds,
+  };
+}
+
+/** A GIF of a latent x̂0 at the model's own frame size (the page scales it up, pixelated). */
+export function previewGif(model: ShippedModel, latent: Float32Array, fps: number): Uint8Array {
+  const [, F, h, w] = model.network.shape;
+  return gifBytes(videoFromPixels(model.vae.decode(latent, F, h, w), F, model.height, model.width), PREVIEW_SCALE, fps);
+}
+
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
-  private running: Job | null = null;
+  private readonly running = new Set<Job>();
   private nextId = 1;
   private readonly keepFinished: number;
   private readonly maxQueued: number;
-  private readonly scale: number;
+  private readonly maxPerClient: number;
+  private readonly timeLimitMs: number;
   private readonly fps: number;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly runner: JobRunner;
+  private readonly idle = new Set<Promise<void>>();
 
   constructor(
     private readonly model: ShippedModel,
@@ -110,12 +179,17 @@ export class JobQueue {
   ) {
     this.keepFinished = options.keepFinished ?? 32;
     this.maxQueued = options.maxQueued ?? 16;
-    this.scale = options.scale ?? 8;
+    this.maxPerClient = options.maxPerClient ?? 4;
+    this.timeLimitMs = 1000 * (options.timeLimitSeconds ?? 600);
     this.fps = options.fps ?? 8;
+    this.runner = options.runner ?? inProcessRunner(model, options.scale ?? 8, this.fps);
   }
 
-  submit(request: JobRequest): JobStatus {
+  /** Queue a job for `client` (its address); QueueFullError when the queue or the client's share of it is full. */
+  submit(request: JobRequest, client = 'local'): JobStatus {
     if (this.waiting.length >= this.maxQueued) throw new QueueFullError(`${this.waiting.length} jobs are already waiting; try again when one has finished`);
+    const mine = [...this.jobs.values()].filter((j) => j.client === client && !isFinished(j.state)).length;
+    if (mine >= this.maxPerClient) throw new QueueFullError(`you have ${mine} jobs waiting or running (at most ${this.maxPerClient}); wait for one to finish or cancel one`);
     const job: Job = {
       id: `j${this.nextId++}`,
       request,
@@ -124,6 +198,7 @@ export class JobQueue {
       result: null,
       preview: null,
       error: null,
+      client,
       abort: new AbortController(),
       listeners: new Set(),
     };
@@ -154,9 +229,8 @@ export class JobQueue {
     if (job.result !== null) return job.result.gif;
     const p = job.preview;
     if (p === null) return null;
-    if (p.gif === null || p.gifNfe !== p.nfe) {
-      const [, F, h, w] = this.model.network.shape;
-      p.gif = gifBytes(videoFromPixels(this.model.vae.decode(p.latent, F, h, w), F, this.model.height, this.model.width), PREVIEW_SCALE, this.fps);
+    if (p.latent !== null && (p.gif === null || p.gifNfe !== p.nfe)) {
+      p.gif = previewGif(this.model, p.latent, this.fps);
       p.gifNfe = p.nfe;
     }
     return p.gif;
@@ -170,7 +244,7 @@ export class JobQueue {
       this.waiting.splice(this.waiting.indexOf(job), 1);
       this.finish(job, 'cancelled');
     } else {
-      job.abort.abort();
+      job.abort.abort(new CancelledError('cancelled'));
     }
     return true;
   }
@@ -185,14 +259,15 @@ export class JobQueue {
 
   /** Resolves once no job is running or waiting. */
   async drain(): Promise<void> {
-    while (this.running !== null || this.waiting.length > 0) await this.idle;
+    while (this.running.size > 0 || this.waiting.length > 0) await Promise.race(this.idle);
   }
 
-  /** Cancel everything and wait for the running job to stop. */
+  /** Cancel everything, wait for the running jobs to stop, and close the runner. */
   async close(): Promise<void> {
     for (const job of [...this.waiting]) this.cancel(job.id);
-    if (this.running !== null) this.cancel(this.running.id);
+    for (const job of [...this.running]) this.cancel(job.id);
     await this.drain();
+    await this.runner.close();
   }
 
   private status(job: Job): JobStatus {
@@ -203,7 +278,7 @@ export class JobQueue {
       prompt: job.request.prompt,
       seed: job.request.seed,
       refine: job.request.config.refine.mode,
-      position: job.state === 'queued' ? this.waiting.indexOf(job) + (this.running !== null ? 1 : 0) : 0,
+      position: job.state === 'queued' ? this.waiting.indexOf(job) + this.running.size : 0,
       progress: job.progress,
       result: r && { nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds, hasMask: r.maskPng !== null },
       error: job.error,
@@ -226,63 +301,56 @@ export class JobQueue {
   }
 
   private pump(): void {
-    if (this.running !== null) return;
-    const job = this.waiting.shift();
-    if (job === undefined) return;
-    this.running = job;
-    for (const w of this.waiting) this.emit(w, 'state');
-    this.idle = this.run(job).finally(() => {
-      this.running = null;
-      this.pump();
-    });
+    while (this.running.size < this.runner.parallel) {
+      const job = this.waiting.shift();
+      if (job === undefined) return;
+      this.running.add(job);
+      for (const w of this.waiting) this.emit(w, 'state');
+      const done: Promise<void> = this.run(job).finally(() => {
+        this.running.delete(job);
+        this.idle.delete(done);
+        this.pump();
+      });
+      this.idle.add(done);
+    }
   }
 
   private async run(job: Job): Promise<void> {
-    const { model } = this;
-    const { frames: F, height: H, width: W } = model;
-    const { config, scenario, seed } = job.request;
-    const planned = plannedNfe(config);
+    const planned = plannedNfe(job.request.config);
     job.state = 'running';
     this.emit(job, 'state');
     const t0 = performance.now();
+    const timer = setTimeout(() => job.abort.abort(new JobTimeLimitError(`the job ran over the time limit of ${this.timeLimitMs / 1000} s`)), this.timeLimitMs);
     try {
-      const video = await generateVideo(model, {
-        scenario,
-        config,
-        seed,
-        recordMasks: config.refine.mode !== 'none',
-        signal: job.abort.signal,
-        observer: (r) => {
-          const elapsed = (performance.now() - t0) / 1000;
-          const rate = r.nfe > 0 ? elapsed / r.nfe : NaN;
-          job.progress = {
-            step: r.step + 1,
-            totalSteps: r.totalSteps,
-            nfe: r.nfe,
-            plannedNfe: planned,
-            elapsedSeconds: elapsed,
-            etaSeconds: Number.isFinite(rate) ? Math.max(0, planned - r.nfe) * rate : null,
-            uncertainFraction: r.uncertainFraction,
-          };
-          if (job.preview === null) job.preview = { latent: new Float32Array(r.x0.length), nfe: 0, gif: null, gifNfe: -1 };
-          job.preview.latent.set(r.x0);
+      job.result = await this.runner.run(job.request, job.abort.signal, (r, preview) => {
+        const elapsed = (performance.now() - t0) / 1000;
+        const rate = r.nfe > 0 ? elapsed / r.nfe : NaN;
+        job.progress = { ...r, plannedNfe: planned, elapsedSeconds: elapsed, etaSeconds: Number.isFinite(rate) ? Math.max(0, planned - r.nfe) * rate : null };
+        if (preview !== null) {
+          job.preview ??= { latent: null, nfe: 0, gif: null, gifNfe: -1 };
+          if ('gif' in preview) {
+            job.preview.gif = preview.gif;
+            job.preview.gifNfe = r.nfe;
+          } else if (job.preview.latent === null) {
+            job.preview.latent = Float32Array.from(preview.latent);
+          } else {
+            job.preview.latent.set(preview.latent);
+          }
           job.preview.nfe = r.nfe;
-          this.emit(job, 'progress');
-        },
+        }
+        this.emit(job, 'progress');
       });
-      const [, , h, w] = model.network.shape;
-      const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
-      job.result = {
-        gif: gifBytes(videoFromPixels(video.pixels, F, H, W), this.scale, this.fps),
-        maskPng: rows.length > 0 ? maskPicture(rows, h, w, Math.max(1, Math.round(this.scale / 2))) : null,
-        nfe: video.nfe,
-        nfeSaved: video.nfeSaved,
-        seconds: (performance.now() - t0) / 1000,
-      };
       this.finish(job, 'done');
     } catch (err) {
-      if (job.abort.signal.aborted) this.finish(job, 'cancelled');
+      const reason: unknown = job.abort.signal.reason;
+      if (reason instanceof JobTimeLimitError) this.finish(job, 'failed', reason.message);
+      else if (job.abort.signal.aborted || err instanceof CancelledError) this.finish(job, 'cancelled');
       else this.finish(job, 'failed', err instanceof SelfRefineError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
+
+/** A job stopped because it ran too long. */
+class JobTimeLimitError extends SelfRefineError {}

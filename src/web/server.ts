@@ -10,6 +10,7 @@ import { plannedNfe } from '../pipeline/run.js';
 import { isFinished, JobQueue, QueueFullError, type JobQueueOptions, type JobStatus } from './jobs.js';
 import { PAGE_HTML } from './page.js';
 import { jobRequestFrom } from './request.js';
+import type { WorkLimits } from './limits.js';
 
 /** Request bodies larger than this are refused (a generate request is a few hundred bytes). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -24,6 +25,8 @@ export interface WebApp {
 }
 
 export interface WebAppOptions extends JobQueueOptions {
+  /** Bounds on the work of one request. */
+  readonly limits?: WorkLimits;
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
@@ -135,8 +138,8 @@ export async function startWebApp(model: ShippedModel, options: WebAppOptions = 
     if (path === '/api/model' && method === 'GET') return sendJson(res, 200, summary);
     if (path === '/api/jobs' && method === 'GET') return sendJson(res, 200, queue.list());
     if (path === '/api/jobs' && method === 'POST') {
-      const request = jobRequestFrom(model, await readJson(req));
-      return sendJson(res, 202, queue.submit(request));
+      const request = jobRequestFrom(model, await readJson(req), options.limits);
+      return sendJson(res, 202, queue.submit(request, req.socket.remoteAddress ?? 'unknown'));
     }
     const m = /^\/api\/jobs\/([A-Za-z0-9]+)(?:\/(events|video\.gif|preview\.gif|mask\.png))?$/.exec(path);
     if (m === null) throw new HttpError(404, `no such page: ${method} ${path}`);
