@@ -4,7 +4,7 @@ import { parsePlan, formatPlan, windowPlan, planExtraNfe, type RefinePlan } from
 import { SOLVER_LABELS, SOLVERS } from '../core/solvers.js';
 import { UsageError } from '../errors.js';
 import { buildGrid, describeGuidance, type SamplerConfig } from '../pipeline/config.js';
-import { plannedNfe } from '../pipeline/run.js';
+import { plannedNfe, resolvePlan } from '../pipeline/run.js';
 
 export type MethodGroup = 'baseline' | 'verifier' | 'pnp' | 'pnp-nomask' | 'pnp-mask' | 'window' | 'adaptive' | 'tuning';
 
@@ -37,7 +37,7 @@ export const CFG_ZERO_INIT_FRACTION = 0.04;
 /** The refinement window of a configuration: its plan (or a 30 % window with K = 2 when refinement is off), τ and K. */
 function baseRefinement(defaults: SamplerConfig): { plan: RefinePlan; tau: number; K: number } {
   const r = defaults.refine;
-  const plan = r.mode === 'none' ? windowPlan(defaults.steps, 0.3, 2) : parsePlan(r.plan);
+  const plan = r.mode === 'none' ? windowPlan(defaults.steps, 0.3, 2) : resolvePlan(defaults);
   const K = Math.max(1, ...plan.values());
   return { plan, tau: r.mode === 'none' ? 0.25 : r.tau, K };
 }

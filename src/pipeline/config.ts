@@ -82,9 +82,12 @@ export interface Preset {
   readonly config: SamplerConfig;
 }
 
-// Plans and τ from SPEC §3. Wan2.1 has no published plan in SPEC ("paper default"): we use the
+// Plans and τ of the official code (docs/sampling.md, "Presets"). Wan2.1 has no published plan: we use the
 // Wan2.2 window (steps 5–35 % of the run) scaled to 50 steps. Cosmos: 35 Karras points plus the
 // final σ_min → 0 denoise, i.e. 36 evaluations for "35 steps", as Cosmos's sampler does.
+// Plans are written as fractions of the schedule, so that a preset still plans sensibly with another --steps;
+// at the preset's own step count they name exactly the official steps (Wan2.1 at 50: 2-7:3, 8-17:1; Wan2.2 T2V at
+// 40: 2-5:3, 6-13:1; Wan2.2 I2V at 40: 1-5:3, 6-13:1; Cosmos at 35: 3-8:2, 9-15:1).
 export const PRESETS: readonly Preset[] = [
   {
     name: 'wan2.1-t2v-14b',
@@ -94,7 +97,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 50,
       grid: { kind: 'flow', shift: 5 },
       guidance: { form: 'wan', scale: 5 },
-      refine: { mode: 'pnp', plan: '2-7:3,8-17:1', tau: 0.25, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.04-0.16:3,0.16-0.36:1', tau: 0.25, earlyExit: true },
     },
   },
   {
@@ -105,7 +108,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 50,
       grid: { kind: 'flow', shift: 8 },
       guidance: { form: 'wan', scale: 6 },
-      refine: { mode: 'pnp', plan: '2-7:3,8-17:1', tau: 0.25, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.04-0.16:3,0.16-0.36:1', tau: 0.25, earlyExit: true },
     },
   },
   {
@@ -116,7 +119,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 40,
       grid: { kind: 'flow', shift: 12 },
       guidance: { form: 'wan', scale: 4, cfgSchedule: { lowScale: 3, boundary: 875 } },
-      refine: { mode: 'pnp', plan: '2-5:3,6-13:1', tau: 0.2, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.05-0.15:3,0.15-0.35:1', tau: 0.2, earlyExit: true },
     },
   },
   {
@@ -127,7 +130,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 40,
       grid: { kind: 'flow', shift: 5 },
       guidance: { form: 'wan', scale: 3.5, cfgSchedule: { lowScale: 3.5, boundary: 900 } },
-      refine: { mode: 'pnp', plan: '1-5:3,6-13:1', tau: 0, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.025-0.15:3,0.15-0.35:1', tau: 0, earlyExit: true },
     },
   },
   {
@@ -138,7 +141,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 35,
       grid: { kind: 'karras-rf' },
       guidance: { form: 'cosmos', scale: 4 },
-      refine: { mode: 'pnp', plan: '3-8:2,9-15:1', tau: 0.5, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.086-0.25:2,0.26-0.45:1', tau: 0.5, earlyExit: true },
     },
   },
 ];

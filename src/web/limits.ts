@@ -1,8 +1,7 @@
 // How much work one web request may ask for: the server refuses more with a 4xx that says which bound it broke.
-import { parsePlan } from '../core/plan.js';
 import { UsageError } from '../errors.js';
 import type { SamplerConfig } from '../pipeline/config.js';
-import { plannedNfe } from '../pipeline/run.js';
+import { plannedNfe, resolvePlan } from '../pipeline/run.js';
 
 export interface WorkLimits {
   /** Sampler steps. */
@@ -19,7 +18,7 @@ export const DEFAULT_WORK_LIMITS: WorkLimits = { maxSteps: 200, maxK: 10, maxPla
 export function checkWorkLimits(config: SamplerConfig, limits: WorkLimits = DEFAULT_WORK_LIMITS): void {
   if (config.steps > limits.maxSteps) throw new UsageError(`steps ${config.steps} is over this server's limit of ${limits.maxSteps}`);
   if (config.refine.mode !== 'none') {
-    const biggest = Math.max(0, ...parsePlan(config.refine.plan).values());
+    const biggest = Math.max(0, ...resolvePlan(config).values());
     if (biggest > limits.maxK) throw new UsageError(`the plan asks for K = ${biggest} at one step; this server allows at most K = ${limits.maxK}`);
   }
   const nfe = plannedNfe(config);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGrid, findPreset, PRESETS } from '../../src/pipeline/config.js';
-import { runSampler } from '../../src/pipeline/run.js';
+import { resolvePlan, runSampler } from '../../src/pipeline/run.js';
 import { parsePlan, planExtraNfe, windowPlan, formatPlan, checkPlan } from '../../src/core/plan.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { UsageError } from '../../src/errors.js';
@@ -11,18 +11,28 @@ test('every preset builds a grid its plan fits', () => {
   for (const p of PRESETS) {
     const grid = buildGrid(p.config.steps, p.config.grid);
     const steps = grid.sigmas.length - 1;
-    if (p.config.refine.mode !== 'none') checkPlan(parsePlan(p.config.refine.plan), steps);
+    if (p.config.refine.mode !== 'none') checkPlan(resolvePlan(p.config), steps);
+    // Written as fractions of the schedule, a preset's plan still fits a shorter run.
+    const short = { ...p.config, steps: 8 };
+    checkPlan(resolvePlan(short), buildGrid(8, short.grid).sigmas.length - 1);
   }
   assert.equal(buildGrid(35, findPreset('cosmos-predict2.5-2b').config.grid).sigmas.length - 1, 36, '35 Karras steps + final denoise');
   assert.throws(() => findPreset('wan9'), /unknown preset 'wan9'; available: wan2.1-t2v-14b/);
 });
 
-test('preset plans cost what SPEC §3 says: Wan2.2 T2V 60 NFE, I2V 63 NFE', () => {
+test('preset plans name the official steps at their own step counts: Wan2.2 T2V 60 NFE, I2V 63 NFE', () => {
+  const official: Record<string, string> = {
+    'wan2.1-t2v-14b': '2-7:3,8-17:1',
+    'wan2.1-t2v-1.3b': '2-7:3,8-17:1',
+    'wan2.2-t2v-a14b': '2-5:3,6-13:1',
+    'wan2.2-i2v-a14b': '1-5:3,6-13:1',
+    'cosmos-predict2.5-2b': '3-8:2,9-15:1',
+  };
+  for (const p of PRESETS) assert.equal(formatPlan(resolvePlan(p.config)), official[p.name], p.name);
   const t2v = findPreset('wan2.2-t2v-a14b').config;
   const i2v = findPreset('wan2.2-i2v-a14b').config;
-  assert.ok(t2v.refine.mode === 'pnp' && i2v.refine.mode === 'pnp');
-  assert.equal(40 + planExtraNfe(parsePlan(t2v.refine.plan)), 60);
-  assert.equal(40 + planExtraNfe(parsePlan(i2v.refine.plan)), 63);
+  assert.equal(40 + planExtraNfe(resolvePlan(t2v)), 60);
+  assert.equal(40 + planExtraNfe(resolvePlan(i2v)), 63);
 });
 
 test('the Wan2.2 T2V preset runs end to end on a mixture with two-expert guidance: 60 NFE without early exit', async () => {
