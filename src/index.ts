@@ -42,4 +42,11 @@ export { bindDenoiser, findByAliases, ROLE_ALIASES, type GraphBinding, type Name
 export { WAN_FAMILY, COSMOS_FAMILY, MODEL_FACTS, latentShapeFor, denormaliseLatent, normaliseLatent, wanTimestep, type ModelFamily, type ModelFacts } from './models/family.js';
 export { loadFolderModel, readModelFolder, isModelFolder, type FolderModel, type FolderLayout, type FolderConfig } from './models/folder/folder.js';
 export { padTextStates } from './models/folder/text-states.js';
+export { PromptEncoder, type EncodedPrompt, type PromptEncoderFiles, type PromptEncoderOptions } from './models/text/encoder.js';
+export { TextTokenizer, WAN_TEXT_LENGTH } from './models/text/tokenizer.js';
+export { WAN_NEGATIVE_PROMPT } from './models/wan/negative-prompt.js';
+export { VaeDecoder, VaeEncoder, type DecodedVideo, type VaeOptions } from './models/wan/vae.js';
+export { latentPreviewPixels, WAN21_LATENT_RGB, type LatentRgbFactors } from './models/wan/preview.js';
+export { firstFrameMask, firstFrameVideo, i2vCondition } from './models/wan/i2v.js';
+export { defaultCacheDir, CACHE_DIR_ENV } from './io/cache.js';
 export { SwitchedExperts } from './models/sigma-experts.js';

@@ -2,6 +2,7 @@
 // MP4 when ffmpeg is on PATH, as for the shipped model), and latent previews through Wan's latent-to-RGB factors,
 // which cost no network evaluation: `<stem>.preview.png` rewritten after every step with the step's x̂0, and a
 // half-block picture of the final latent's middle frame on stderr when it is a terminal.
+import { UsageError } from '../errors.js';
 import type { StepReport } from '../core/sample.js';
 import type { LatentShape } from '../core/tensor.js';
 import { writeNpy } from '../io/npy.js';
@@ -55,7 +56,8 @@ export async function writeDecodedClip(
   stem: string,
   options: GraphOptions & { readonly scale: number; readonly fps: number; readonly mp4: boolean },
 ): Promise<ClipOutputs> {
-  const decoderPath = model.layout.vaeDecoder as string;
+  const decoderPath = model.layout.vaeDecoder;
+  if (decoderPath === undefined) throw new UsageError(`--model ${model.layout.dir} has no vae_decoder/model.onnx to decode the clip with; give --out x.npy`);
   const decoder = await VaeDecoder.open(decoderPath, {
     ...(options.device !== undefined ? { device: options.device } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),

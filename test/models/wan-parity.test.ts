@@ -31,7 +31,7 @@ function resolveArgs(args: readonly string[]): string[] {
   return args.map((a) => (a.endsWith('.npy') ? join(FIXTURES, a) : a));
 }
 
-function relativeError(got: Float32Array, want: Float32Array): number {
+function maxRelativeError(got: Float32Array, want: Float32Array): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < want.length; i++) {
@@ -61,7 +61,7 @@ for (const name of caseNames) {
     const want = readNpyFloat32(join(CASES, name, 'expected.npy'));
     const got = readNpyFloat32(out);
     assert.equal(got.data.length, want.data.length, `x.npy has shape [${got.shape.join(',')}], the reference [${want.shape.join(',')}]`);
-    const err = relativeError(got.data, want.data);
+    const err = maxRelativeError(got.data, want.data);
     t.diagnostic(`max relative error ${err.toExponential(2)} (nfe ${c.nfe})`);
     assert.ok(err <= TOLERANCE, `max|x − reference| / max|reference| = ${err.toExponential(2)} > ${TOLERANCE}`);
   });
@@ -72,8 +72,8 @@ test('the reference cases: the akane folder gives the t2v result, refinement cha
   const plain = readNpyFloat32(join(CASES, 'euler-none', 'expected.npy')).data;
   const akane = readNpyFloat32(join(CASES, 'akane-euler-none', 'expected.npy')).data;
   const masked = readNpyFloat32(join(CASES, 'euler-pnp-mask', 'expected.npy')).data;
-  assert.equal(relativeError(akane, plain), 0);
-  assert.ok(relativeError(masked, plain) > 1e-2);
+  assert.equal(maxRelativeError(akane, plain), 0);
+  assert.ok(maxRelativeError(masked, plain) > 1e-2);
 });
 
 /** Flags of the Euler case without refinement, with `changes` replacing or adding flags. */

@@ -3,7 +3,7 @@
 Test fixtures (random tiny networks; every folder of test/fixtures/wan-tiny, without the reference cases):
     /usr/bin/python3 tools/wan/export.py --tiny --seed 1 --out test/fixtures/wan-tiny
 Then the cases: /usr/bin/python3 tools/wan/reference.py --make-cases test/fixtures/wan-tiny (tools/wan/rebuild.sh runs
-both). Every exported file is checked against PyTorch through onnxruntime-node (tools/wan/run_onnx.mjs) unless
+both). Every exported file is checked against PyTorch through onnxruntime-node (tools/wan/ort.py) unless
 --no-verify.
 
 Real weights (a Wan2.1 / Wan2.2-A14B transformer state dict in the original repositories' key names,
@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -41,6 +40,7 @@ import torch  # noqa: E402
 from onnx import helper, numpy_helper  # noqa: E402
 
 sys.path.insert(0, HERE)
+import ort  # noqa: E402
 from model import CONFIGS, TEXT_DIM, TEXT_LEN, WanTransformer, tiny_init  # noqa: E402
 from text import TinyT5Encoder, tiny_text_init, vocabulary, write_tokenizer  # noqa: E402
 from vae import TinyDecoder, TinyEncoder, tiny_vae_init  # noqa: E402
@@ -76,7 +76,7 @@ class IOCast(torch.nn.Module):
 
 def store_float16(model_proto, min_numel=1024):
     """Store every float32 initializer of ≥ min_numel values that float16 holds exactly as float16, cast back to
-    float32 by a Cast node: half the bytes, the same numbers (onnxruntime folds the casts once, at session start)."""
+    float32 by a Cast node: half the bytes, the same numbers (onnxruntime folds the casts once, when it loads the file)."""
     graph = model_proto.graph
     casts = []
     keep = []
@@ -148,28 +148,26 @@ def verify(path, module, example, input_names, output_names, half_io=False):
     with torch.no_grad():
         ref = IOCast(module.eval(), half_io)(*[t.half() if half_io and t.is_floating_point() else t for t in example])
     refs = ref if isinstance(ref, tuple) else (ref,)
-    with tempfile.TemporaryDirectory() as tmp:
-        meta = []
-        for name, t in zip(input_names, example):
-            if half_io and t.is_floating_point():
-                t = t.half()
-            dtype = {torch.float32: "float32", torch.float16: "float16", torch.int64: "int64"}[t.dtype]
-            t.contiguous().numpy().tofile(os.path.join(tmp, name + ".bin"))
-            meta.append({"name": name, "dtype": dtype, "shape": list(t.shape)})
-        json.dump({"inputs": meta}, open(os.path.join(tmp, "meta.json"), "w"))
-        subprocess.run(["node", os.path.join(HERE, "run_onnx.mjs"), path, tmp], check=True, cwd=REPO)
-        info = json.load(open(os.path.join(tmp, "outputs.json")))
-        if info["inputs"] != list(input_names) or [o["name"] for o in info["outputs"]] != list(output_names):
-            raise SystemExit(f"{path}: graph I/O {info} differs from {input_names} -> {output_names}")
-        errs = []
-        for o, r in zip(info["outputs"], refs):
-            np_dtype = {"float32": np.float32, "float16": np.float16}[o["dtype"]]
-            got = np.fromfile(os.path.join(tmp, "out_" + o["name"] + ".bin"), dtype=np_dtype).reshape(o["shape"])
-            want = r.numpy()
-            if list(got.shape) != list(want.shape):
-                raise SystemExit(f"{path}: output {o['name']} has shape {got.shape}, PyTorch {want.shape}")
-            got64, want64 = got.astype(np.float64), want.astype(np.float64)
-            errs.append(float(np.abs(got64 - want64).max() / max(np.abs(want64).max(), 1e-30)))
+    inputs = []
+    for name, t in zip(input_names, example):
+        if half_io and t.is_floating_point():
+            t = t.half()
+        dtype = {torch.float32: "float32", torch.float16: "float16", torch.int64: "int64"}[t.dtype]
+        inputs.append({"name": name, "dtype": dtype, "shape": list(t.shape),
+                       "file": ort.tensor_file("in_" + name, t.contiguous().numpy())})
+    graph_inputs, outputs = ort.run(os.path.abspath(path), inputs)
+    if graph_inputs != list(input_names) or [o["name"] for o, _ in outputs] != list(output_names):
+        raise SystemExit(f"{path}: graph I/O {graph_inputs} -> {[o['name'] for o, _ in outputs]} differs from "
+                         f"{input_names} -> {output_names}")
+    errs = []
+    for (o, file), r in zip(outputs, refs):
+        np_dtype = {"float32": np.float32, "float16": np.float16}[o["dtype"]]
+        got = np.fromfile(file, dtype=np_dtype).reshape(o["shape"])
+        want = r.numpy()
+        if list(got.shape) != list(want.shape):
+            raise SystemExit(f"{path}: output {o['name']} has shape {got.shape}, PyTorch {want.shape}")
+        got64, want64 = got.astype(np.float64), want.astype(np.float64)
+        errs.append(float(np.abs(got64 - want64).max() / max(np.abs(want64).max(), 1e-30)))
     return errs
 
 

@@ -1,6 +1,6 @@
-// onnxruntime-node as a network evaluator for tools/wan/reference.py (--network onnx): one JSON request per line on
+// onnxruntime-node for tools/wan (tools/wan/ort.py: export checks, reference.py --network onnx): one JSON request per line on
 // stdin, {model, dir, inputs: [{name, dtype, shape, file}]}, raw little-endian tensors in files; the outputs go to
-// DIR/out_NAME.bin and one JSON line {outputs: [{name, dtype, shape}]} answers on stdout. Sessions stay open.
+// DIR/out_NAME.bin and one JSON line {inputs: [graph input names], outputs: [{name, dtype, shape}]} answers on stdout. Loaded models stay loaded.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -35,5 +35,5 @@ for await (const line of createInterface({ input: process.stdin })) {
     writeFileSync(join(req.dir, `out_${name}.bin`), Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     outputs.push({ name, dtype: t.type, shape: t.dims });
   }
-  process.stdout.write(JSON.stringify({ outputs }) + '\n');
+  process.stdout.write(JSON.stringify({ inputs: session.inputNames, outputs }) + '\n');
 }

@@ -27,15 +27,11 @@ What it computes (float64 arithmetic around the float32 network; the network its
 - Float16-I/O folders: network inputs rounded to float16, outputs read back as float32, as at the ONNX boundary.
 """
 import argparse
-import atexit
 import functools
 import json
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -46,6 +42,7 @@ import onnx  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, HERE)
+import ort  # noqa: E402
 from model import TEXT_DIM, TEXT_LEN  # noqa: E402
 from export import tiny_transformer  # noqa: E402
 
@@ -81,36 +78,6 @@ class Network:
         return out[0].double().numpy()
 
 
-class OrtServer:
-    """One onnxruntime-node process (tools/wan/ort_server.mjs) that evaluates ONNX files for this process."""
-
-    _proc = None
-    _dir = None
-
-    @classmethod
-    def _start(cls):
-        if cls._proc is None:
-            cls._dir = tempfile.mkdtemp(prefix="wan-ref-")
-            atexit.register(shutil.rmtree, cls._dir, True)
-            cls._proc = subprocess.Popen(["node", os.path.join(HERE, "ort_server.mjs")], cwd=REPO, text=True,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    @classmethod
-    def request(cls, req):
-        cls._start()
-        cls._proc.stdin.write(json.dumps(dict(req, dir=cls._dir)) + "\n")
-        cls._proc.stdin.flush()
-        reply = json.loads(cls._proc.stdout.readline())
-        return [(o, os.path.join(cls._dir, "out_" + o["name"] + ".bin")) for o in reply["outputs"]]
-
-    @classmethod
-    def tensor_file(cls, name, arr):
-        cls._start()
-        path = os.path.join(cls._dir, name + ".bin")
-        arr.tofile(path)
-        return path
-
-
 class OnnxNetwork:
     """One transformer ONNX file evaluated by onnxruntime-node: the network bit for bit as the CLI runs it, so that
     only the sampler is compared. Inputs are given in the graph's order (latent, timestep, text)."""
@@ -127,16 +94,16 @@ class OnnxNetwork:
         dt = "float16" if self.half else "float32"
         key = id(context)
         if key not in self.contexts:
-            file = OrtServer.tensor_file(f"ctx{len(self.contexts)}_{id(self)}", context.numpy().astype(self.dtype))
+            file = ort.tensor_file(f"ctx{len(self.contexts)}_{id(self)}", context.numpy().astype(self.dtype))
             self.contexts[key] = (context, file)
         inputs = [
             {"name": self.names[0], "dtype": dt, "shape": [1, *x.shape],
-             "file": OrtServer.tensor_file("x", x.astype(np.float32).astype(self.dtype))},
+             "file": ort.tensor_file("x", x.astype(np.float32).astype(self.dtype))},
             {"name": self.names[1], "dtype": dt, "shape": [1],
-             "file": OrtServer.tensor_file("t", np.array([timestep], dtype=self.dtype))},
+             "file": ort.tensor_file("t", np.array([timestep], dtype=self.dtype))},
             {"name": self.names[2], "dtype": dt, "shape": list(context.shape), "file": self.contexts[key][1], "cache": True},
         ]
-        (meta, file), = OrtServer.request({"model": self.path, "inputs": inputs})
+        _, ((meta, file),) = ort.run(self.path, inputs)
         out = np.fromfile(file, dtype=self.dtype).reshape(meta["shape"])
         return out[0].astype(np.float64)
 

@@ -18,9 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model import TEXT_DIM
+from model import TEXT_DIM, RMSNorm  # T5's LayerNorm is the same RMS norm (weight only, eps 1e-6) as Wan's
 
-EPS = 1e-6
 NUM_BUCKETS = 32
 MAX_DISTANCE = 128
 
@@ -79,15 +78,6 @@ def write_tokenizer(folder):
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(obj, f, ensure_ascii=False, indent=1)
         os.replace(tmp, os.path.join(folder, name))
-
-
-class RMSNorm(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(dim))
-
-    def forward(self, x):
-        return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + EPS) * self.weight
 
 
 def relative_bucket(rel):
