@@ -2,13 +2,16 @@
 // Throughput of the Redis queue on this machine: the same `generate --count N` dataset (default sampler) run
 // in-process, then through a private redis-server with 1 and with 2 `selfrefine worker` processes; and the
 // queue's overhead per job, from the same dataset at 2 steps without refinement (jobs of ~0.1 s, so the
-// difference to the in-process run is mostly the queue's). Each dataset is checked byte-identical to in-process.
+// difference to the in-process run is mostly the queue's), and as the round trip of 200 empty jobs one after
+// another (add, take, a progress update, a 49 KB result, read back). Each dataset is checked byte-identical.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const json = process.argv.includes('--json');
@@ -111,7 +114,35 @@ for (const n of [1, 2]) {
   }
 }
 for (const w of workers) await stop(w.child);
+const roundTripMs = await emptyJobRoundTrip(200);
 await stop(redis.child);
+
+/** Mean ms from adding a job that does nothing but report progress and return 49 KB to reading its result back. */
+async function emptyJobRoundTrip(jobs: number): Promise<number> {
+  const connect = (): Redis => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
+  const connections = [connect(), connect(), connect()];
+  const options = (i: number): { connection: Redis; prefix: string } => ({ connection: connections[i], prefix: 'bench' });
+  const queue = new Queue('empty', options(0));
+  const events = new QueueEvents('empty', options(1));
+  const result = 'x'.repeat(49_152);
+  const worker = new Worker('empty', async (job) => {
+    await job.updateProgress({ nfe: 1 });
+    return result;
+  }, options(2));
+  await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
+  const t0 = performance.now();
+  for (let i = 0; i < jobs; i++) {
+    const job = await queue.add('empty', { payload: '{}' }, { jobId: `empty-${i}` });
+    await job.waitUntilFinished(events);
+    if ((await queue.getJob(`empty-${i}`))?.returnvalue !== result) throw new Error('an empty job lost its result');
+  }
+  const ms = (performance.now() - t0) / jobs;
+  await worker.close();
+  await events.close();
+  await queue.close();
+  for (const c of connections) c.disconnect();
+  return ms;
+}
 
 const summary = {
   machine: `${availableParallelism()} cores`,
@@ -119,6 +150,7 @@ const summary = {
   rows: rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(1)), clipsPerMinute: Number(r.clipsPerMinute.toFixed(1)) })),
   tinyInProcessSeconds: Number(localTinySeconds.toFixed(2)),
   overheadMsPerJob: Number(overheadMs.toFixed(1)),
+  emptyJobRoundTripMs: Number(roundTripMs.toFixed(1)),
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -128,4 +160,5 @@ if (json) {
     process.stdout.write(`  ${r.workers === 0 ? 'in-process  ' : `${r.workers} worker(s) `} ${String(r.seconds).padStart(6)} s  ${String(r.clipsPerMinute).padStart(6)} clips/min${r.identical ? '' : '  (DIFFERENT BYTES)'}\n`);
   }
   process.stdout.write(`  queue overhead per job (2-step jobs on 1 worker against ${summary.tinyInProcessSeconds} s in-process): ${summary.overheadMsPerJob} ms\n`);
+  process.stdout.write(`  round trip of an empty job (add → progress → 49 KB result → read back, one after another): ${summary.emptyJobRoundTripMs} ms\n`);
 }
