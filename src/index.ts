@@ -2,7 +2,8 @@
 export { SelfRefineError, UsageError, ModelOutputError } from './errors.js';
 export type { LatentShape, Latent } from './core/tensor.js';
 export { numel, positions, createLatent } from './core/tensor.js';
-export { NormalRng, NpyNoiseStream, readInitialNoise, type NoiseSource } from './core/rng.js';
+export { NormalRng, type NoiseSource } from './core/rng.js';
+export { NpyNoiseStream, readInitialNoise } from './io/noise-file.js';
 export {
   flowGrid,
   karrasRfGrid,

@@ -2,7 +2,8 @@
 // final latent as .npy.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { NormalRng, NpyNoiseStream, readInitialNoise, type NoiseSource } from '../core/rng.js';
+import { NormalRng, type NoiseSource } from '../core/rng.js';
+import { NpyNoiseStream, readInitialNoise } from '../io/noise-file.js';
 import { numel } from '../core/tensor.js';
 import { writeNpy } from '../io/npy.js';
 import { UNCONDITIONAL } from '../models/contract.js';

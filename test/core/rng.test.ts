@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NormalRng, NpyNoiseStream, readInitialNoise } from '../../src/core/rng.js';
+import { NormalRng } from '../../src/core/rng.js';
+import { NpyNoiseStream, readInitialNoise } from '../../src/io/noise-file.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { UsageError } from '../../src/errors.js';
 
