@@ -23,7 +23,12 @@ const handle = onnxWorkerHandler<ort.Tensor>(
     create: (model, threads) => {
       // WASM threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages (COOP/COEP).
       ort.env.wasm.numThreads = scope.crossOriginIsolated ? threads : 1;
-      return ort.InferenceSession.create(model, { executionProviders: provider === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], graphOptimizationLevel: 'all' });
+      return ort.InferenceSession.create(model, {
+        executionProviders: provider === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+        graphOptimizationLevel: 'all',
+        // As in Node: idle intra-op threads would spin and take the cores from the next network's worker.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
     },
     tensor: (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => new ort.Tensor(type, data, dims),
   },

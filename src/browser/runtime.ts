@@ -6,23 +6,38 @@ export function executionProviderFrom(text: string | null): ExecutionProvider {
   return text === 'webgpu' ? 'webgpu' : 'wasm';
 }
 
-interface GpuNavigator {
-  readonly gpu?: { requestAdapter(): Promise<unknown> };
+interface GpuAdapter {
+  readonly info?: { readonly isFallbackAdapter?: boolean };
 }
 
-/** WebGPU when asked for (or by default) and the browser has an adapter; WASM otherwise. */
+interface GpuNavigator {
+  readonly gpu?: { requestAdapter(): Promise<GpuAdapter | null> };
+}
+
+/**
+ * WebGPU when the browser has a hardware adapter (and the page's URL does not say ?backend=wasm); WASM otherwise.
+ * A fallback adapter is a software rasteriser (headless chromium's SwiftShader, on which chromium 156 crashed the page
+ * running these networks), so it counts as none;
+ * ?backend=webgpu asks for it anyway.
+ */
 export async function pickExecutionProvider(requested: string | null): Promise<ExecutionProvider> {
   if (requested === 'wasm') return 'wasm';
   const gpu = (navigator as unknown as GpuNavigator).gpu;
   if (gpu === undefined) return 'wasm';
   try {
-    return (await gpu.requestAdapter()) === null ? 'wasm' : 'webgpu';
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null) return 'wasm';
+    return adapter.info?.isFallbackAdapter === true && requested !== 'webgpu' ? 'wasm' : 'webgpu';
   } catch {
     return 'wasm';
   }
 }
 
-/** WASM threads per session: up to 4 when the page is cross-origin isolated (the worker checks again), else 1. */
+/**
+ * WASM threads per session when the page is cross-origin isolated (the worker checks again), else 1: half the cores,
+ * at most 4, since the page's own thread and the other networks' workers share them (on 2 cores 2 threads per session
+ * sampled slower than 1).
+ */
 export function wasmThreads(): number {
-  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 1) / 2))) : 1;
 }
