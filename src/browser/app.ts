@@ -52,7 +52,7 @@ function drawFrame(canvas: HTMLCanvasElement, rgb: Uint8Array, frames: number, h
 }
 
 /**
- * One refined step as a 4-column grid of its x̂0 frames with the still-uncertain latent cells tinted red
+ * One refined step as a 4-column grid of its x̂0 frames with the still-uncertain latent cells tinted blue
  * (`certain` is [F, h, w], 1 = certain; one latent cell covers patch×patch pixels).
  */
 function drawMask(canvas: HTMLCanvasElement, x0: Uint8Array, certain: Uint8Array, model: ShippedModel): void {
@@ -76,7 +76,7 @@ function drawMask(canvas: HTMLCanvasElement, x0: Uint8Array, certain: Uint8Array
         const uncertain = certain[(f * h + Math.floor(y / patch)) * w + Math.floor(x / patch)] === 0;
         for (let c = 0; c < 3; c++) {
           const v = x0[(c * F + f) * px + y * W + x];
-          img.data[o + c] = uncertain ? (c === 0 ? 128 + (v >> 1) : v >> 1) : v;
+          img.data[o + c] = uncertain ? (c === 2 ? 128 + (v >> 1) : v >> 1) : v;
         }
         img.data[o + 3] = 255;
       }
@@ -149,6 +149,8 @@ function setUpPage(model: ShippedModel, sampler: PageSampler, backend: string): 
   const maskLabel = $('#mask-label');
   const error = $('#error');
   const button = $<HTMLButtonElement>('#generate');
+  const pnp = configFor('pnp').refine;
+  const plan = pnp.mode === 'none' ? '' : pnp.plan;
   let masks: { step: number; sigma: number; uncertainFraction: number; certain: Uint8Array; x0: Uint8Array }[] = [];
 
   const showMask = (): void => {
@@ -158,7 +160,8 @@ function setUpPage(model: ShippedModel, sampler: PageSampler, backend: string): 
       return;
     }
     drawMask(maskCanvas, m.x0, m.certain, model);
-    maskLabel.textContent = `refined step ${m.step + 1} · σ ${m.sigma.toFixed(3)} · ${(m.uncertainFraction * 100).toFixed(1)} % still uncertain`;
+    // Steps numbered as the plan numbers them (grid index from 0).
+    maskLabel.textContent = `refined step ${m.step} (P&P plan ${plan}) · σ ${m.sigma.toFixed(3)} · ${(m.uncertainFraction * 100).toFixed(1)} % still uncertain`;
   };
   scrub.addEventListener('input', showMask);
 

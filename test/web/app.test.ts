@@ -130,7 +130,7 @@ test('browser app: the hook matches `selfrefine generate` with and without P&P; 
     assert.match((await page.locator('#run-pnp .stats').textContent()) ?? '', new RegExp(`^${node.pnp.nfe} NFE · \\d+\\.\\d\\d s$`));
     assert.equal(Number(await page.locator('#scrub').getAttribute('max')) >= 1, true, 'several refined steps to scrub');
     await page.locator('#scrub').fill('1');
-    assert.match((await page.locator('#mask-label').textContent()) ?? '', /^refined step \d+ · σ 0\.\d+ · \d+\.\d % still uncertain$/);
+    assert.match((await page.locator('#mask-label').textContent()) ?? '', /^refined step \d+ \(P&P plan [\d:,-]+\) · σ 0\.\d+ · \d+\.\d % still uncertain$/);
     const shot = join(dir, 'app.png');
     await page.screenshot({ path: shot, fullPage: true });
     const png = readFileSync(shot);
