@@ -222,7 +222,7 @@ function setUpPage(model: ShippedModel, sampler: PageSampler, backend: string): 
 async function main(): Promise<void> {
   const params = new URL(location.href).searchParams;
   const provider = await pickExecutionProvider(params.get('backend'));
-  const threads = wasmThreads();
+  const threads = wasmThreads(params.get('threads'));
   const backend = provider === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`;
   let sampler: PageSampler | undefined;
   const ready = loadWebModel(new URL('models/physics/card.json', location.href).href, provider, threads).then((model) => {

@@ -36,8 +36,11 @@ export async function pickExecutionProvider(requested: string | null): Promise<E
 /**
  * WASM threads per session when the page is cross-origin isolated (the worker checks again), else 1: half the cores,
  * at most 4, since the page's own thread and the other networks' workers share them (on 2 cores 2 threads per session
- * sampled slower than 1).
+ * sampled slower than 1). The page's ?threads=N (1–16) overrides it.
  */
-export function wasmThreads(): number {
-  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 1) / 2))) : 1;
+export function wasmThreads(requested: string | null): number {
+  if (!globalThis.crossOriginIsolated) return 1;
+  const asked = Number(requested);
+  if (requested !== null && Number.isInteger(asked) && asked >= 1 && asked <= 16) return asked;
+  return Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 1) / 2)));
 }
