@@ -1,6 +1,7 @@
 // The platform-neutral modules (core, pipeline, the model contract, the VAE, the card logic, the physics ONNX network,
-// the ONNX graph client, its worker protocol and the worker's handler, the model assembly, the browser app) import
-// nothing from Node, directly or through the modules they import: the browser app bundles them.
+// the ONNX graph client, its worker protocol and the worker's handler, a model folder's binding and denoiser, the model
+// assembly, the browser app) import nothing from Node, directly or through the modules they import: the browser app
+// bundles them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ const NEUTRAL_FILES = [
   'models/onnx/graph-client.ts',
   'models/onnx/graph-protocol.ts',
   'models/onnx/graph-serve.ts',
+  'models/onnx/binding.ts',
+  'models/folder/denoiser.ts',
   'models/shipped-model.ts',
   'models/autoguided.ts',
   'models/sigma-experts.ts',

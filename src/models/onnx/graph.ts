@@ -13,7 +13,7 @@ import { GraphClient, openOverLink, type GraphMetadata, type LinkHandlers, type 
 import type { GraphDevice, GraphReply } from './graph-protocol.js';
 
 export type { GraphData, GraphDevice, GraphDtype, GraphTensor, GraphValueInfo } from './graph-protocol.js';
-export type { Graph } from './graph-client.js';
+export { describeValues, type Graph } from './graph-client.js';
 
 /** How long dispose() waits for the worker to release the session and exit before terminating it. */
 const DISPOSE_TIMEOUT_MS = 10_000;
@@ -113,5 +113,3 @@ export class OnnxGraph extends GraphClient {
 export function nodeOnnxBackend(options: GraphOptions = {}): OnnxBackend {
   return { open: (onnxBytes, where) => OnnxGraph.open(onnxBytes, options, where) };
 }
-
-export { describeValues } from './graph-client.js';
