@@ -37,7 +37,7 @@ export { sampleFolderModel, type FolderSampleInputs } from './pipeline/folder.js
 export { readNpy, readNpyFloat32, writeNpy, encodeNpy, parseNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';
 export { float32ToHalf, halfToFloat32, bfloat16ToFloat32, float32ToFloat16, float16ToFloat32 } from './core/half.js';
 export { readSafetensors, parseSafetensors, type FloatTensor } from './io/safetensors.js';
-export { OnnxGraph, checkDevice, type GraphOptions, type GraphTensor, type GraphValueInfo, type GraphDevice } from './models/onnx/graph.js';
+export { OnnxGraph, checkDevice, type Graph, type GraphOptions, type GraphTensor, type GraphValueInfo, type GraphDevice } from './models/onnx/graph.js';
 export { bindDenoiser, findByAliases, ROLE_ALIASES, type GraphBinding, type NameMap } from './models/onnx/binding.js';
 export { WAN_FAMILY, COSMOS_FAMILY, MODEL_FACTS, latentShapeFor, denormaliseLatent, normaliseLatent, wanTimestep, type ModelFamily, type ModelFacts } from './models/family.js';
 export { loadFolderModel, readModelFolder, isModelFolder, type FolderModel, type FolderLayout, type FolderConfig } from './models/folder/folder.js';

@@ -3,7 +3,6 @@
 //   pixels p = u8/127.5 − 1, video [3, F, H, W]; latent cell (f, i, j) of patch q = c·16 + dy·4 + dx
 //   encode z[k] = (Σ_q A[k][q]·(patch[q] − μ[q]) − m[k]) / s[k]
 //   decode patch[q] = μ[q] + Σ_k A[k][q]·(z[k]·s[k] + m[k])
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
@@ -44,19 +43,14 @@ export class PatchPcaVae {
     this.s = Float64Array.from(spec.latentStd);
   }
 
-  static read(path: string): PatchPcaVae {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`cannot read VAE ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+  /** Check a parsed vae.json (`source` names it in messages) and build the VAE from it. */
+  static fromJson(json: unknown, source = 'vae.json'): PatchPcaVae {
     const parsed = vaeSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new UsageError(`${path}: VAE field '${issue.path.join('.')}': ${issue.message}`);
+      throw new UsageError(`${source}: VAE field '${issue.path.join('.')}': ${issue.message}`);
     }
-    return new PatchPcaVae(parsed.data, path);
+    return new PatchPcaVae(parsed.data, source);
   }
 
   /** Latent shape [C, F, H/p, W/p] of a video [3, F, H, W]. */

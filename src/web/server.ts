@@ -1,6 +1,7 @@
 // The web app's HTTP server (node:http, no framework): the page, a JSON API over the job queue, progress as
 // server-sent events, and the finished files. The model runs in its worker thread, so this keeps answering
 // while a job samples.
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SelfRefineError, UsageError } from '../errors.js';
@@ -11,6 +12,7 @@ import { isFinished, JobQueue, QueueFullError, type JobQueueOptions, type JobSta
 import { PAGE_HTML } from './page.js';
 import { jobRequestFrom } from './request.js';
 import type { WorkLimits } from './limits.js';
+import { sendStatic, WEB_DIST } from './static.js';
 
 /** Request bodies larger than this are refused (a generate request is a few hundred bytes). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -120,6 +122,19 @@ function streamEvents(queue: JobQueue, id: string, res: ServerResponse, open: Se
   });
 }
 
+/** The in-browser app (web-dist/, `npm run build:web`) under /app/, cross-origin isolated for WASM threads. */
+function sendApp(path: string, method: string, res: ServerResponse): void {
+  if (method !== 'GET') throw new HttpError(405, `${method} ${path}: only GET`);
+  if (path === '/app') {
+    res.writeHead(308, { location: '/app/' });
+    res.end();
+    return;
+  }
+  if (!sendStatic(WEB_DIST, path.slice('/app'.length), res)) {
+    throw new HttpError(404, existsSync(WEB_DIST) ? `no such file in the browser app: ${path}` : 'the browser app is not built; run npm run build:web');
+  }
+}
+
 export async function startWebApp(model: ShippedModel, options: WebAppOptions = {}): Promise<WebApp> {
   const queue = new JobQueue(model, options);
   const streams = new Set<ServerResponse>();
@@ -135,6 +150,7 @@ export async function startWebApp(model: ShippedModel, options: WebAppOptions = 
       res.end(PAGE_HTML);
       return;
     }
+    if (path === '/app' || path.startsWith('/app/')) return sendApp(path, method, res);
     if (path === '/api/model' && method === 'GET') return sendJson(res, 200, summary);
     if (path === '/api/jobs' && method === 'GET') return sendJson(res, 200, queue.list());
     if (path === '/api/jobs' && method === 'POST') {

@@ -4,7 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import { GaussianMixtureModel } from '../../src/models/gmm.js';
 import type { ShippedModel } from '../../src/models/shipped.js';
-import { PatchPcaVae } from '../../src/models/vae.js';
+import type { PatchPcaVae } from '../../src/models/vae.js';
+import { readPatchPcaVae } from '../../src/models/vae-file.js';
 import { makeWorld } from '../../src/world/config.js';
 import { renderClip } from '../../src/world/render.js';
 import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
@@ -22,7 +23,7 @@ let cached: { vae: PatchPcaVae; gmm: GaussianMixtureModel } | null = null;
 
 function build(): { vae: PatchPcaVae; gmm: GaussianMixtureModel } {
   if (cached !== null) return cached;
-  const vae = PatchPcaVae.read(VAE_PATH);
+  const vae = readPatchPcaVae(VAE_PATH);
   const world = makeWorld();
   const components = SCENARIOS.slice(0, 4).flatMap((sc) =>
     [1, 2].map((seed) => {

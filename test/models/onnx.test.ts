@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
-import { OnnxVelocityModel } from '../../src/models/onnx/backend.js';
-import { DEFAULT_MODEL_CARD } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD, loadCardNetwork } from '../../src/models/shipped.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { ModelOutputError, UsageError } from '../../src/errors.js';
 import { UNCONDITIONAL, type VelocityRequest } from '../../src/models/contract.js';
@@ -22,7 +21,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 test('ONNX backend: cond and uncond batched into one run equal two separate runs; conditioning changes the velocity', async () => {
-  const model = await OnnxVelocityModel.load(DEFAULT_MODEL_CARD, { threads: 1 });
+  const model = await loadCardNetwork(DEFAULT_MODEL_CARD, { threads: 1 });
   try {
     const n = model.shape.reduce((a, b) => a * b, 1);
     const x = noise(n, 11);
@@ -54,7 +53,7 @@ test('ONNX backend: cond and uncond batched into one run equal two separate runs
 });
 
 test('ONNX backend: a worker that dies fails the next call with a clear error instead of hanging, and dispose() still returns', async () => {
-  const model = await OnnxVelocityModel.load(DEFAULT_MODEL_CARD, { threads: 1 });
+  const model = await loadCardNetwork(DEFAULT_MODEL_CARD, { threads: 1 });
   const n = model.shape.reduce((a, b) => a * b, 1);
   // Simulate a crash of the native session: the worker is private, so reach it the way a crash would.
   await (model.graph as unknown as { worker: Worker }).worker.terminate();

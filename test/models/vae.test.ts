@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PatchPcaVae } from '../../src/models/vae.js';
+import { readPatchPcaVae } from '../../src/models/vae-file.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { UsageError } from '../../src/errors.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -11,7 +11,7 @@ import { scratchDir } from '../helpers/scratch.js';
 const VAE_PATH = fileURLToPath(new URL('../../../models/physics/vae.json', import.meta.url));
 
 test('the shipped VAE: decode then encode is the identity on latents (orthonormal PCA rows)', () => {
-  const vae = PatchPcaVae.read(VAE_PATH);
+  const vae = readPatchPcaVae(VAE_PATH);
   const [C, F, h, w] = vae.latentShape(16, 32, 32);
   assert.deepEqual([C, F, h, w], [vae.channels, 16, 8, 8]);
   assert.ok(C >= 8 && C <= 48);
@@ -26,7 +26,7 @@ test('the shipped VAE: decode then encode is the identity on latents (orthonorma
 });
 
 test('the shipped VAE reconstructs a uniform frame of the world background closely', () => {
-  const vae = PatchPcaVae.read(VAE_PATH);
+  const vae = readPatchPcaVae(VAE_PATH);
   const pixels = new Float32Array(3 * 16 * 32 * 32).fill(32 / 127.5 - 1);
   const rec = vae.decode(vae.encode(pixels, 16, 32, 32), 16, 8, 8);
   let maxErr = 0;
@@ -37,8 +37,8 @@ test('the shipped VAE reconstructs a uniform frame of the world background close
 test('bad VAE files and sizes get clear errors', () => {
   const dir = scratchDir('vae');
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ patch: [4, 4], channels: 2, pixelMean: [0], components: [], latentMean: [0, 0], latentStd: [1, 1] }));
-  assert.throws(() => PatchPcaVae.read(join(dir, 'bad.json')), (e: Error) => e instanceof UsageError && /pixelMean has 1 values, expected 48/.test(e.message));
-  assert.throws(() => PatchPcaVae.read(join(dir, 'missing.json')), /cannot read VAE .*ENOENT/);
-  const vae = PatchPcaVae.read(VAE_PATH);
+  assert.throws(() => readPatchPcaVae(join(dir, 'bad.json')), (e: Error) => e instanceof UsageError && /pixelMean has 1 values, expected 48/.test(e.message));
+  assert.throws(() => readPatchPcaVae(join(dir, 'missing.json')), /cannot read VAE .*ENOENT/);
+  const vae = readPatchPcaVae(VAE_PATH);
   assert.throws(() => vae.latentShape(16, 30, 32), /not a multiple of the 4-pixel patch/);
 });

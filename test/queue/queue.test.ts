@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Job, Queue } from 'bullmq';
-import { loadModelCard } from '../../src/models/onnx/card.js';
+import { loadModelCard } from '../../src/models/onnx/card-file.js';
 import { DEFAULT_MODEL_CARD, modelWeightsId } from '../../src/models/shipped.js';
 import { KEY_PREFIX, queueNameFor } from '../../src/queue/connection.js';
 import { runCli } from '../helpers/cli.js';
@@ -13,7 +13,7 @@ import { spawnCli, startRedis, startWorker, waitFor } from '../helpers/redis.js'
 import { scratchDir } from '../helpers/scratch.js';
 
 const dir = scratchDir('queue');
-const QUEUE = queueNameFor(modelWeightsId(loadModelCard(DEFAULT_MODEL_CARD).card));
+const QUEUE = queueNameFor(modelWeightsId((await loadModelCard(DEFAULT_MODEL_CARD)).card));
 const key = (part: string): string => `${KEY_PREFIX}:${QUEUE}:${part}`;
 /** Few steps and no refinement keep each clip at 8 NFE (about half a second here). */
 const FAST = ['--steps', '8', '--refine', 'none', '--no-mp4'];

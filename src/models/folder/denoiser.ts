@@ -9,7 +9,8 @@ import { formatShape, numel, type LatentShape } from '../../core/tensor.js';
 import type { VelocityModel, VelocityRequest } from '../contract.js';
 import type { ModelFamily } from '../family.js';
 import type { BoundValue, GraphBinding } from '../onnx/binding.js';
-import type { GraphTensor, OnnxGraph } from '../onnx/graph.js';
+import type { Graph } from '../onnx/graph-client.js';
+import type { GraphTensor } from '../onnx/graph-protocol.js';
 
 export interface DenoiserOptions {
   /** The sampler's latent [C, F, H, W] (C = the VAE's channels). */
@@ -35,7 +36,7 @@ export class GraphDenoiser implements VelocityModel {
   private readonly textSize: number;
 
   constructor(
-    readonly graph: OnnxGraph,
+    readonly graph: Graph,
     readonly binding: GraphBinding,
     private readonly options: DenoiserOptions,
   ) {

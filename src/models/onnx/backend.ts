@@ -1,46 +1,39 @@
-// The shipped physics network (an ONNX flow-matching model described by its card.json) as a VelocityModel, run
-// through the generic OnnxGraph worker.
+// The shipped physics network (an ONNX flow-matching model described by its card.json) as a VelocityModel over a
+// Graph. Platform-neutral: Node opens the graph in a worker thread (graph.ts, onnxruntime-node), the browser in a Web
+// Worker (src/browser/, onnxruntime-web); both run this class.
 import { ModelOutputError, UsageError } from '../../errors.js';
 import { checkLatentShape, numel, type LatentShape } from '../../core/tensor.js';
-import type { VelocityModel, VelocityRequest } from '../contract.js';
+import type { VelocityRequest } from '../contract.js';
 import { wanTimestep } from '../family.js';
-import { loadModelCard, type ModelCard } from './card.js';
-import { OnnxGraph } from './graph.js';
+import type { ScenarioVelocityModel } from '../sigma-experts.js';
+import type { ModelCard } from './card.js';
+import type { Graph } from './graph-client.js';
 
-export interface OnnxModelOptions {
-  /** Intra-op threads of the session (default: all cores). */
-  readonly threads?: number;
+/** What both ONNX runtimes (onnxruntime-node, onnxruntime-web) provide: a graph opened from checked ONNX bytes. */
+export interface OnnxBackend {
+  /** `where` names the bytes in messages (the card's path or URL for the file). */
+  open(onnxBytes: Uint8Array, where: string): Promise<Graph>;
 }
 
-export class OnnxVelocityModel implements VelocityModel {
+export class OnnxVelocityModel implements ScenarioVelocityModel {
   readonly shape: LatentShape;
   private readonly size: number;
   private readonly framePositions: number;
   private closed = false;
 
-  private constructor(
+  /** `graph` runs the card's network: inputs x, sigma, scenario, given, given_mask; output v. */
+  constructor(
     readonly card: ModelCard,
-    readonly dir: string,
-    readonly graph: OnnxGraph,
+    readonly graph: Graph,
   ) {
     this.shape = checkLatentShape(card.latentShape, 'model card latentShape');
     this.size = numel(this.shape);
     this.framePositions = this.shape[2] * this.shape[3];
   }
 
-  /**
-   * Load `card.json` (checks the card and the ONNX file's sha256) and start the worker. For a card with a
-   * high-noise expert this is the low-noise network alone; `loadShippedModel` pairs the two.
-   */
-  static async load(cardPath: string, options: OnnxModelOptions = {}): Promise<OnnxVelocityModel> {
-    const { card, dir, onnxBytes } = loadModelCard(cardPath);
-    return OnnxVelocityModel.start(card, dir, onnxBytes, cardPath, options);
-  }
-
-  /** Start a worker on ONNX bytes already checked against `card` (whose inputs, outputs and shape they share). */
-  static async start(card: ModelCard, dir: string, onnxBytes: Uint8Array, where: string, options: OnnxModelOptions = {}): Promise<OnnxVelocityModel> {
-    const graph = await OnnxGraph.open(onnxBytes, options.threads !== undefined ? { threads: options.threads } : {}, where);
-    return new OnnxVelocityModel(card, dir, graph);
+  /** Open the network whose bytes were checked against `card` (whose inputs, outputs and shape they share). */
+  static async open(backend: OnnxBackend, card: ModelCard, onnxBytes: Uint8Array, where: string): Promise<OnnxVelocityModel> {
+    return new OnnxVelocityModel(card, await backend.open(onnxBytes, where));
   }
 
   /** Scenario id for a label: the scenario name, or null for the unconditional branch. */

@@ -1,7 +1,8 @@
 // Binding a denoiser graph's inputs and output to their roles (noisy latent, timestep, text states, prediction) by
 // the names public exports use, read from the graph itself; a name map (selfrefine.json) overrides the aliases.
 import { UsageError } from '../../errors.js';
-import { describeValues, type GraphValueInfo } from './graph.js';
+import { describeValues } from './graph-client.js';
+import type { GraphValueInfo } from './graph-protocol.js';
 
 export type InputRole = 'latent' | 'timestep' | 'text';
 export type Role = InputRole | 'output';

@@ -1,7 +1,5 @@
-// The model card shipped beside an ONNX velocity model: what the network expects, checked on load.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The model card shipped beside an ONNX velocity model: what the network expects, checked on load. Platform-neutral:
+// the files come through a CardFiles reader (the disk in Node, fetch in the browser: card-file.ts, src/browser/).
 import { z } from 'zod';
 import { UsageError } from '../../errors.js';
 
@@ -43,6 +41,7 @@ export const REQUIRED_INPUTS = ['x', 'sigma', 'scenario', 'given', 'given_mask']
 
 export interface LoadedCard {
   readonly card: ModelCard;
+  /** Where the card's files live (a directory or a URL); the names in the card are relative to it. */
   readonly dir: string;
   readonly onnxPath: string;
   readonly onnxBytes: Uint8Array;
@@ -52,66 +51,71 @@ export interface LoadedCard {
   readonly autoguide?: { readonly onnxPath: string; readonly onnxBytes: Uint8Array; readonly weight: number; readonly fromSigma: number };
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+/** How the card and the files it names are read: from disk in Node, over HTTP in the browser. */
+export interface CardFiles {
+  /** Where the card's files live (a directory or a URL). */
+  readonly dir: string;
+  /** The location of a file the card names, relative to `dir`. */
+  locate(name: string): string;
+  /** The card's own text; throws a UsageError naming the card when it cannot be read. */
+  readCard(): Promise<string>;
+  /** A model file's bytes; throws a UsageError naming the file (and how to restore it) when it cannot be read. */
+  readModel(location: string): Promise<Uint8Array>;
 }
 
-/** Read and validate `card.json`, then read the ONNX file and check its sha256 against the card. */
-export function loadModelCard(cardPath: string): LoadedCard {
-  let json: unknown;
-  try {
-    json = JSON.parse(readText(cardPath, 'model card'));
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${cardPath}: model card is not valid JSON (${(err as Error).message})`);
-  }
+/** sha256 of some bytes as lowercase hex (WebCrypto, present in browsers and in Node ≥ 20 as globalThis.crypto). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Validate a parsed `card.json` (`where` names it in messages). */
+export function parseModelCard(json: unknown, where: string): ModelCard {
   const parsed = modelCardSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${cardPath}: model card field '${issue.path.join('.')}': ${issue.message}`);
+    throw new UsageError(`${where}: model card field '${issue.path.join('.')}': ${issue.message}`);
   }
   const card = parsed.data;
   const names = card.inputs.map((i) => i.name);
   const missing = REQUIRED_INPUTS.filter((n) => !names.includes(n));
-  if (missing.length > 0) throw new UsageError(`${cardPath}: the card lists no input(s) ${missing.join(', ')}; this runtime feeds ${REQUIRED_INPUTS.join(', ')}`);
-  if (!card.outputs.some((o) => o.name === 'v')) throw new UsageError(`${cardPath}: the card lists no output 'v'`);
-  const dir = dirname(cardPath);
-  const onnxPath = join(dir, card.onnx);
-  const onnxBytes = readCheckedOnnx(onnxPath, card.sha256);
+  if (missing.length > 0) throw new UsageError(`${where}: the card lists no input(s) ${missing.join(', ')}; this runtime feeds ${REQUIRED_INPUTS.join(', ')}`);
+  if (!card.outputs.some((o) => o.name === 'v')) throw new UsageError(`${where}: the card lists no output 'v'`);
+  return card;
+}
+
+/** Read and validate the card at `where`, then read each ONNX file it names and check it against its sha256. */
+export async function loadCardFrom(where: string, files: CardFiles): Promise<LoadedCard> {
+  const text = await files.readCard();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${where}: model card is not valid JSON (${(err as Error).message})`);
+  }
+  const card = parseModelCard(json, where);
+  const network = (name: string, sha256: string): Promise<{ onnxPath: string; onnxBytes: Uint8Array }> => readCheckedOnnx(files, files.locate(name), sha256);
   const { highNoiseExpert: expert, autoguide: guide } = card;
+  const main = await network(card.onnx, card.sha256);
+  const high = expert === undefined ? undefined : await network(expert.onnx, expert.sha256);
+  const guideFile = guide === undefined ? undefined : await network(guide.onnx, guide.sha256);
   return {
     card,
-    dir,
-    onnxPath,
-    onnxBytes,
-    ...(expert === undefined ? {} : { highNoiseExpert: { ...readExtraNetwork(dir, expert), fromSigma: expert.fromSigma } }),
-    ...(guide === undefined ? {} : { autoguide: { ...readExtraNetwork(dir, guide), weight: guide.weight, fromSigma: guide.fromSigma } }),
+    dir: files.dir,
+    ...main,
+    ...(expert === undefined || high === undefined ? {} : { highNoiseExpert: { ...high, fromSigma: expert.fromSigma } }),
+    ...(guide === undefined || guideFile === undefined ? {} : { autoguide: { ...guideFile, weight: guide.weight, fromSigma: guide.fromSigma } }),
   };
 }
 
-/** A further network the card names beside its main one (`onnx` relative to the card, checked against `sha256`). */
-function readExtraNetwork(dir: string, entry: { readonly onnx: string; readonly sha256: string }): { onnxPath: string; onnxBytes: Uint8Array } {
-  const onnxPath = join(dir, entry.onnx);
-  return { onnxPath, onnxBytes: readCheckedOnnx(onnxPath, entry.sha256) };
-}
-
 /** A model file's bytes, after checking them against the sha256 the card records. */
-function readCheckedOnnx(onnxPath: string, sha256: string): Uint8Array {
-  let onnxBytes: Buffer;
-  try {
-    onnxBytes = readFileSync(onnxPath);
-  } catch (err) {
-    throw new UsageError(`cannot read model file ${onnxPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; restore it from the repository (git checkout -- ${onnxPath})`);
-  }
-  const digest = createHash('sha256').update(onnxBytes).digest('hex');
+async function readCheckedOnnx(files: CardFiles, onnxPath: string, sha256: string): Promise<{ onnxPath: string; onnxBytes: Uint8Array }> {
+  const onnxBytes = await files.readModel(onnxPath);
+  const digest = await sha256Hex(onnxBytes);
   if (digest !== sha256) {
     throw new UsageError(
       `${onnxPath}: sha256 ${digest.slice(0, 12)}… does not match the model card (${sha256.slice(0, 12)}…): the file is corrupted or belongs to another card`,
     );
   }
-  return onnxBytes;
+  return { onnxPath, onnxBytes };
 }

@@ -1,4 +1,5 @@
-// Messages between an OnnxGraph (main thread) and the worker thread that owns its onnxruntime session.
+// Messages between a graph's main-thread end (graph-client.ts) and the worker that owns its onnxruntime session: a
+// worker thread running onnxruntime-node (graph-worker.ts) or a Web Worker running onnxruntime-web (src/browser/).
 
 /** Element types a graph's tensors are fed and read as (float16 travels as its bits, in a Uint16Array). */
 export type GraphDtype = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';

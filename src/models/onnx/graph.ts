@@ -1,14 +1,19 @@
-// One ONNX graph run in a worker thread: open it by path, read what it declares (names, element types, shapes),
-// run it on named tensors. Every network of a model folder (transformer, text encoder, VAE) runs through this.
+// One ONNX graph run in a worker thread on onnxruntime-node: open it by path (or from checked bytes), read what it
+// declares (names, element types, shapes), run it on named tensors. Every network of a model folder (transformer,
+// text encoder, VAE) and of the shipped physics model runs through this; graph-client.ts is the platform-neutral part
+// (the browser's Web Workers use it too).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ModelOutputError, UsageError } from '../../errors.js';
-import type { GraphDevice, GraphReply, GraphRequest, GraphTensor, GraphValueInfo } from './graph-protocol.js';
+import { UsageError } from '../../errors.js';
+import type { OnnxBackend } from './backend.js';
+import { GraphClient, openOverLink, type GraphMetadata, type LinkHandlers, type WorkerLink } from './graph-client.js';
+import type { GraphDevice, GraphReply } from './graph-protocol.js';
 
 export type { GraphData, GraphDevice, GraphDtype, GraphTensor, GraphValueInfo } from './graph-protocol.js';
+export { describeValues, type Graph } from './graph-client.js';
 
 /** How long dispose() waits for the worker to release the session and exit before terminating it. */
 const DISPOSE_TIMEOUT_MS = 10_000;
@@ -41,31 +46,50 @@ export function checkDevice(device: GraphDevice): void {
   }
 }
 
-export class OnnxGraph {
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (v: Record<string, GraphTensor>) => void; reject: (e: Error) => void }>();
-  private closed = false;
-  private failure: Error | undefined;
-  private readonly exited: Promise<void>;
-
-  private constructor(
-    /** The .onnx file (or what names the model, when it was opened from bytes). */
-    readonly path: string,
-    readonly inputs: readonly GraphValueInfo[],
-    readonly outputs: readonly GraphValueInfo[],
-    private readonly worker: Worker,
-  ) {
-    worker.on('message', (m: GraphReply) => this.onReply(m));
-    worker.on('error', (err) => this.failAll(err));
-    this.exited = new Promise<void>((resolve) => {
-      worker.on('exit', (code) => {
-        if (!this.closed) {
-          this.failure = new ModelOutputError(`the ONNX worker exited unexpectedly (code ${code}) running ${path}; load the model again`);
-          this.failAll(this.failure);
-        }
-        resolve();
-      });
+/** A worker thread as a WorkerLink. */
+function workerThreadLink(worker: Worker): WorkerLink {
+  let handlers: LinkHandlers | undefined;
+  worker.on('message', (m: GraphReply) => handlers?.reply(m));
+  worker.on('error', (err) => handlers?.error(err));
+  /** Settles when the worker has exited, whether before or after dispose() was called. */
+  const exited = new Promise<void>((resolve) => {
+    worker.on('exit', (code) => {
+      handlers?.exited(`code ${code}`);
+      resolve();
     });
+  });
+  return {
+    post: (message, transfer = []) => worker.postMessage(message, transfer),
+    listen(next) {
+      handlers = next;
+    },
+    async shutdown() {
+      // Let the worker release its session and exit on its own: terminating it while onnxruntime is releasing the
+      // session in native code can kill the whole process. terminate() only as a fallback.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), DISPOSE_TIMEOUT_MS);
+      });
+      const outcome = await Promise.race([exited, timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') await worker.terminate();
+    },
+    async terminate() {
+      await worker.terminate();
+    },
+  };
+}
+
+/** A graph whose onnxruntime-node session runs in a worker thread of its own. */
+export class OnnxGraph extends GraphClient {
+  private constructor(
+    path: string,
+    meta: GraphMetadata,
+    link: WorkerLink,
+    /** The worker thread itself (a test ends it to simulate a crash of the native session). */
+    protected readonly worker: Worker,
+  ) {
+    super(path, meta, link);
   }
 
   /**
@@ -78,75 +102,14 @@ export class OnnxGraph {
     const path = where ?? (typeof source === 'string' ? source : '<onnx bytes>');
     if (typeof source === 'string' && !existsSync(source)) throw new UsageError(`${source} does not exist`);
     const worker = new Worker(new URL('./graph-worker.js', import.meta.url));
+    const link = workerThreadLink(worker);
     const threads = options.threads ?? Math.max(1, availableParallelism());
-    const ready = new Promise<{ inputs: readonly GraphValueInfo[]; outputs: readonly GraphValueInfo[] }>((resolve, reject) => {
-      const onMessage = (m: GraphReply): void => {
-        worker.off('message', onMessage);
-        if (m.kind === 'ready') resolve(m);
-        else if (m.kind === 'error') reject(new UsageError(`cannot load ${path}: ${m.message.split('\n')[0]}`));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
-    const open: GraphRequest = { kind: 'open', source, device, threads };
-    worker.postMessage(open);
-    try {
-      const meta = await ready;
-      return new OnnxGraph(path, meta.inputs, meta.outputs, worker);
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
-  }
-
-  /**
-   * Run the graph. The feeds' buffers are transferred to the worker (they are unusable afterwards): pass buffers
-   * made for this call. Returns the named outputs, each in a buffer of its own.
-   */
-  async run(feeds: Readonly<Record<string, GraphTensor>>, outputNames: readonly string[]): Promise<Record<string, GraphTensor>> {
-    if (this.closed) throw new UsageError(`the ONNX graph ${this.path} was disposed`);
-    if (this.failure !== undefined) throw this.failure;
-    const id = this.nextId++;
-    const result = new Promise<Record<string, GraphTensor>>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    const buffers = new Set<ArrayBuffer>();
-    for (const t of Object.values(feeds)) buffers.add(t.data.buffer as ArrayBuffer);
-    const message: GraphRequest = { kind: 'run', id, feeds, outputs: [...outputNames] };
-    this.worker.postMessage(message, [...buffers]);
-    return result;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Let the worker release its session and exit on its own: terminating it while onnxruntime is releasing the
-    // session in native code can kill the whole process. terminate() only as a fallback.
-    const close: GraphRequest = { kind: 'close' };
-    this.worker.postMessage(close);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), DISPOSE_TIMEOUT_MS);
-    });
-    const outcome = await Promise.race([this.exited, timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') await this.worker.terminate();
-  }
-
-  private onReply(m: GraphReply): void {
-    if (m.kind === 'ready') return;
-    const p = this.pending.get(m.id);
-    if (p === undefined) return;
-    this.pending.delete(m.id);
-    if (m.kind === 'result') p.resolve(m.outputs);
-    else p.reject(new ModelOutputError(`ONNX inference failed in ${this.path}: ${m.message}`));
-  }
-
-  private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    const meta = await openOverLink(link, { source, device, threads }, path);
+    return new OnnxGraph(path, meta, link, worker);
   }
 }
 
-/** A graph's declared inputs as "name dtype [dims]" items, for error messages. */
-export function describeValues(values: readonly GraphValueInfo[]): string {
-  return values.map((v) => `${v.name} ${v.dtype || 'non-tensor'} [${v.shape.join(', ')}]`).join(', ');
+/** The onnxruntime-node backend: each network in a worker thread of its own. */
+export function nodeOnnxBackend(options: GraphOptions = {}): OnnxBackend {
+  return { open: (onnxBytes, where) => OnnxGraph.open(onnxBytes, options, where) };
 }
