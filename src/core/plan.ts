@@ -49,7 +49,8 @@ function addItems(plan: Map<number, number>, items: string, text: string, base: 
       const a = Number(m[1]);
       const b = m[2] === undefined ? a : Number(m[2]);
       if (!(a >= 0 && b <= 1 && a <= b)) throw new UsageError(`refinement plan range '${item}': fractions must satisfy 0 ≤ FIRST ≤ LAST ≤ 1`);
-      first = Math.floor(a * count + 1e-9);
+      // Half-open [a·N, b·N): ranges that share a boundary never share a step, at any step count.
+      first = Math.ceil(a * count - 1e-9);
       last = m[2] === undefined ? first : Math.ceil(b * count - 1e-9) - 1;
       if (last < first) continue;
     } else {

@@ -141,7 +141,7 @@ export const PRESETS: readonly Preset[] = [
       steps: 35,
       grid: { kind: 'karras-rf' },
       guidance: { form: 'cosmos', scale: 4 },
-      refine: { mode: 'pnp', plan: '0.086-0.25:2,0.26-0.45:1', tau: 0.5, earlyExit: true },
+      refine: { mode: 'pnp', plan: '0.0857-0.25:2,0.25-0.45:1', tau: 0.5, earlyExit: true },
     },
   },
 ];

@@ -29,7 +29,7 @@ test('--cfg-low without a boundary to apply it at, or with a bad value, is a usa
 
 test('a per-expert plan resolves against the preset\'s schedule split; without a boundary it is a usage error', () => {
   const config = samplerConfigFromFlags({ preset: 'wan2.2-t2v-a14b', plan: 'high:0.05-0.15:3;low:0-1:1' });
-  assert.equal(formatPlan(resolvePlan(config)), '1-3:3,26-27:1', 'shift 12, 40 steps: 26 steps at timestep ≥ 875');
-  assert.equal(plannedNfe(config), 40 + 9 + 2);
+  assert.equal(formatPlan(resolvePlan(config)), '2-3:3,26-27:1', 'shift 12, 40 steps: 26 steps at timestep ≥ 875; 0.05·26 ≤ i < 0.15·26');
+  assert.equal(plannedNfe(config), 40 + 6 + 2);
   assert.throws(() => samplerConfigFromFlags({ preset: 'wan2.1-t2v-14b', plan: 'high:1-2:1' }), /needs a two-expert schedule/);
 });
