@@ -1,4 +1,4 @@
-// σ grids (SPEC §4). A grid holds N+1 noise levels from high to low ending at 0. What a network is fed at σ (its
+// σ grids (docs/sampling.md). A grid holds N+1 noise levels from high to low ending at 0. What a network is fed at σ (its
 // timestep) belongs to the model (VelocityModel.timestep), not to the grid.
 import { UsageError } from '../errors.js';
 
