@@ -4,11 +4,10 @@
 // and their velocity is set to (x − clean)/σ, so their x̂0 is the clean latent and every step keeps them on the
 // clean latent's flow path, ending on it exactly at σ = 0.
 import { ModelOutputError, UsageError } from '../../errors.js';
-import { float32ToHalf, halfToFloat32 } from '../../core/half.js';
 import { formatShape, numel, type LatentShape } from '../../core/tensor.js';
 import type { VelocityModel, VelocityRequest } from '../contract.js';
 import type { ModelFamily } from '../family.js';
-import type { BoundValue, GraphBinding } from '../onnx/binding.js';
+import { floatFeed, floatOutput, type GraphBinding } from '../onnx/binding.js';
 import type { Graph } from '../onnx/graph-client.js';
 import type { GraphTensor } from '../onnx/graph-protocol.js';
 
@@ -23,10 +22,6 @@ export interface DenoiserOptions {
    * first-frame mask and the 16-channel image latent), [extra, F, H, W].
    */
   readonly extraChannels?: Float32Array;
-}
-
-function floatTensor(value: BoundValue, data: Float32Array, dims: readonly number[]): GraphTensor {
-  return value.dtype === 'float16' ? { dtype: 'float16', data: float32ToHalf(data), dims } : { dtype: 'float32', data, dims };
 }
 
 export class GraphDenoiser implements VelocityModel {
@@ -88,12 +83,12 @@ export class GraphDenoiser implements VelocityModel {
     }
     const { binding } = this;
     const feeds: Record<string, GraphTensor> = {
-      [binding.latent.name]: floatTensor(binding.latent, latent, [b, this.inputChannels, F, H, W]),
-      [binding.text.name]: floatTensor(binding.text, text, [b, ...this.options.textShape]),
+      [binding.latent.name]: floatFeed(binding.latent, latent, [b, this.inputChannels, F, H, W]),
+      [binding.text.name]: floatFeed(binding.text, text, [b, ...this.options.textShape]),
       [binding.timestep.name]: this.timestepTensor(t, b),
     };
     const result = (await this.graph.run(feeds, [binding.output.name]))[binding.output.name];
-    const v = result.dtype === 'float16' ? halfToFloat32(result.data as Uint16Array) : result.dtype === 'float32' ? (result.data as Float32Array) : undefined;
+    const v = floatOutput(result);
     if (v === undefined || v.length !== b * n) {
       throw new ModelOutputError(
         `${this.graph.path}: output '${binding.output.name}' is ${result.dtype} [${result.dims.join(', ')}]; expected float [${b}, ${C}, ${F}, ${H}, ${W}]`,
@@ -128,7 +123,7 @@ export class GraphDenoiser implements VelocityModel {
       if (!Number.isInteger(t)) throw new UsageError(`${this.graph.path}: timestep '${value.name}' is int64 but this model's timestep ${t} is not an integer`);
       return { dtype: 'int64', data: new BigInt64Array(count).fill(BigInt(t)), dims };
     }
-    return floatTensor(value, new Float32Array(count).fill(t), dims);
+    return floatFeed(value, new Float32Array(count).fill(t), dims);
   }
 
   dispose(): Promise<void> {

@@ -1,8 +1,9 @@
 // Binding a denoiser graph's inputs and output to their roles (noisy latent, timestep, text states, prediction) by
 // the names public exports use, read from the graph itself; a name map (selfrefine.json) overrides the aliases.
 import { UsageError } from '../../errors.js';
+import { float32ToHalf, halfToFloat32 } from '../../core/half.js';
 import { describeValues } from './graph-client.js';
-import type { GraphValueInfo } from './graph-protocol.js';
+import type { GraphTensor, GraphValueInfo } from './graph-protocol.js';
 
 export type InputRole = 'latent' | 'timestep' | 'text';
 export type Role = InputRole | 'output';
@@ -47,6 +48,23 @@ export function findByAliases(values: readonly GraphValueInfo[], aliases: readon
     if (hit !== undefined) return hit;
   }
   return undefined;
+}
+
+/** The value named by one of `aliases`; otherwise one error line naming the graph's values and the names tried. */
+export function bindByAliases(values: readonly GraphValueInfo[], aliases: readonly string[], what: string, where: string): GraphValueInfo {
+  const v = findByAliases(values, aliases);
+  if (v === undefined) throw new UsageError(`${where}: cannot bind the ${what}; the graph has ${describeValues(values)}; names tried: ${aliases.join(', ')}`);
+  return v;
+}
+
+/** float32 data as a feed of the value's float type: a float16 input gets the data's float16 bits. */
+export function floatFeed(value: { readonly dtype: string }, data: Float32Array, dims: readonly number[]): GraphTensor {
+  return value.dtype === 'float16' ? { dtype: 'float16', data: float32ToHalf(data), dims } : { dtype: 'float32', data, dims };
+}
+
+/** A float output as float32 (float16 widened); undefined for an output of any other type. */
+export function floatOutput(t: GraphTensor): Float32Array | undefined {
+  return t.dtype === 'float16' ? halfToFloat32(t.data as Uint16Array) : t.dtype === 'float32' ? (t.data as Float32Array) : undefined;
 }
 
 function pick(values: readonly GraphValueInfo[], role: Role, map: NameMap, taken: ReadonlySet<string>): GraphValueInfo | undefined {

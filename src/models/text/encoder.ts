@@ -5,10 +5,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ModelOutputError, UsageError } from '../../errors.js';
-import { halfToFloat32 } from '../../core/half.js';
 import { fileSha256, NpyCache, sha256Hex } from '../../io/cache.js';
-import { findByAliases } from '../onnx/binding.js';
-import { describeValues, OnnxGraph, type GraphOptions, type GraphTensor, type GraphValueInfo } from '../onnx/graph.js';
+import { bindByAliases, findByAliases, floatOutput } from '../onnx/binding.js';
+import { describeValues, OnnxGraph, type GraphOptions, type GraphTensor } from '../onnx/graph.js';
 import { TextTokenizer, WAN_TEXT_LENGTH } from './tokenizer.js';
 
 /** Names of the text encoder's values in public exports (TensorStack's umT5: input_ids → last_hidden_state). */
@@ -52,12 +51,6 @@ async function filesDigest(files: PromptEncoderFiles, cacheDir: string): Promise
     }
   }
   return sha256Hex(parts.join('\n'));
-}
-
-function bindValue(values: readonly GraphValueInfo[], aliases: readonly string[], what: string, where: string): GraphValueInfo {
-  const v = findByAliases(values, aliases);
-  if (v === undefined) throw new UsageError(`${where}: cannot bind the ${what}; the graph has ${describeValues(values)}; names tried: ${aliases.join(', ')}`);
-  return v;
 }
 
 function integerTensor(dtype: string, values: readonly number[], where: string, name: string): GraphTensor {
@@ -112,9 +105,9 @@ export class PromptEncoder {
     this.tokenizer ??= TextTokenizer.load(this.files.tokenizer);
     this.graph ??= await OnnxGraph.open(this.files.textEncoder, this.options);
     const graph = this.graph;
-    const idsValue = bindValue(graph.inputs, TEXT_ENCODER_ALIASES.ids, 'token ids input', where);
+    const idsValue = bindByAliases(graph.inputs, TEXT_ENCODER_ALIASES.ids, 'token ids input', where);
     const maskValue = findByAliases(graph.inputs, TEXT_ENCODER_ALIASES.mask);
-    const output = graph.outputs.length === 1 ? graph.outputs[0] : bindValue(graph.outputs, TEXT_ENCODER_ALIASES.output, 'output', where);
+    const output = graph.outputs.length === 1 ? graph.outputs[0] : bindByAliases(graph.outputs, TEXT_ENCODER_ALIASES.output, 'output', where);
     const others = graph.inputs.filter((v) => v !== idsValue && v !== maskValue);
     if (others.length > 0) throw new UsageError(`${where}: the text encoder has inputs this runtime does not feed: ${describeValues(others)}`);
 
@@ -133,10 +126,10 @@ export class PromptEncoder {
     const out = (await graph.run(feeds, [output.name]))[output.name];
     const width = out.dims[out.dims.length - 1];
     const rows = out.dims.length === 3 && out.dims[0] === 1 ? out.dims[1] : -1;
-    if (rows < tokens || (out.dtype !== 'float32' && out.dtype !== 'float16')) {
+    const all = floatOutput(out);
+    if (rows < tokens || all === undefined) {
       throw new ModelOutputError(`${where}: output '${output.name}' is ${out.dtype} [${out.dims.join(', ')}]; expected float [1, ${fixedLength}, width]`);
     }
-    const all = out.dtype === 'float16' ? halfToFloat32(out.data as Uint16Array) : (out.data as Float32Array);
     return { data: all.slice(0, tokens * width), shape: [tokens, width] };
   }
 }

@@ -2,11 +2,10 @@
 // is normalised ((z − mean) / std per channel); the decoder takes z, so the normalisation is undone before it,
 // and the encoder's z is normalised after it.
 import { ModelOutputError, UsageError } from '../../errors.js';
-import { float32ToHalf, halfToFloat32 } from '../../core/half.js';
 import { formatShape, numel, type LatentShape } from '../../core/tensor.js';
 import { denormaliseLatent, normaliseLatent, pixelFrames, type LatentGeometry } from '../family.js';
-import { findByAliases } from '../onnx/binding.js';
-import { describeValues, OnnxGraph, type GraphOptions, type GraphTensor, type GraphValueInfo } from '../onnx/graph.js';
+import { bindByAliases, floatFeed, floatOutput } from '../onnx/binding.js';
+import { OnnxGraph, type GraphOptions, type GraphTensor, type GraphValueInfo } from '../onnx/graph.js';
 
 /** Names in public exports: TensorStack's decoder latent_sample → sample, and the reverse for the encoder. */
 export const VAE_ALIASES = {
@@ -37,22 +36,16 @@ interface Bound {
 
 function bind(graph: OnnxGraph, inputs: readonly string[], outputs: readonly string[]): Bound {
   const where = graph.path;
-  const input = graph.inputs.length === 1 ? graph.inputs[0] : findByAliases(graph.inputs, inputs);
-  if (input === undefined) throw new UsageError(`${where}: cannot bind the input; the graph has ${describeValues(graph.inputs)}; names tried: ${inputs.join(', ')}`);
-  const output = graph.outputs.length === 1 ? graph.outputs[0] : findByAliases(graph.outputs, outputs);
-  if (output === undefined) throw new UsageError(`${where}: cannot bind the output; the graph has ${describeValues(graph.outputs)}; names tried: ${outputs.join(', ')}`);
+  const input = graph.inputs.length === 1 ? graph.inputs[0] : bindByAliases(graph.inputs, inputs, 'input', where);
+  const output = graph.outputs.length === 1 ? graph.outputs[0] : bindByAliases(graph.outputs, outputs, 'output', where);
   if (input.dtype !== 'float32' && input.dtype !== 'float16') throw new UsageError(`${where}: input '${input.name}' is ${input.dtype || 'not a tensor'}; a VAE is fed float32 or float16`);
   return { input, output };
 }
 
-function feed(value: GraphValueInfo, data: Float32Array, dims: readonly number[]): GraphTensor {
-  return value.dtype === 'float16' ? { dtype: 'float16', data: float32ToHalf(data), dims } : { dtype: 'float32', data, dims };
-}
-
 function floats(t: GraphTensor, where: string, name: string): Float32Array {
-  if (t.dtype === 'float32') return t.data as Float32Array;
-  if (t.dtype === 'float16') return halfToFloat32(t.data as Uint16Array);
-  throw new ModelOutputError(`${where}: output '${name}' is ${t.dtype}; a VAE returns float32 or float16`);
+  const v = floatOutput(t);
+  if (v === undefined) throw new ModelOutputError(`${where}: output '${name}' is ${t.dtype}; a VAE returns float32 or float16`);
+  return v;
 }
 
 /** A VAE graph opened and bound; the decoder and the encoder differ only in what they feed and read. */
@@ -93,7 +86,7 @@ export class VaeDecoder extends VaeGraph {
     }
     const z = denormaliseLatent(Float32Array.from(latent), latentsMean, latentsStd);
     const { input, output } = this.bound;
-    const result = (await this.graph.run({ [input.name]: feed(input, z, [1, C, F, h, w]) }, [output.name]))[output.name];
+    const result = (await this.graph.run({ [input.name]: floatFeed(input, z, [1, C, F, h, w]) }, [output.name]))[output.name];
     const frames = pixelFrames(geometry, F);
     const height = h * geometry.spatialStride;
     const width = w * geometry.spatialStride;
@@ -125,7 +118,7 @@ export class VaeEncoder extends VaeGraph {
       throw new UsageError(`the VAE encoder takes ${geometry.temporalStride}k+1 frames of multiples of ${s} pixels; got ${frames} frames of ${width}×${height}`);
     }
     const { input, output } = this.bound;
-    const result = (await this.graph.run({ [input.name]: feed(input, Float32Array.from(pixels), [1, 3, frames, height, width]) }, [output.name]))[output.name];
+    const result = (await this.graph.run({ [input.name]: floatFeed(input, Float32Array.from(pixels), [1, 3, frames, height, width]) }, [output.name]))[output.name];
     const C = latentsMean.length;
     const shape: LatentShape = [C, (frames - 1) / geometry.temporalStride + 1, height / s, width / s];
     const d = result.dims;
