@@ -1,4 +1,4 @@
-// The baselines the paper compares with (SPEC §6), composed from the plain sampler.
+// The baselines the paper compares with (docs/sampling.md, "Baselines"), composed from the plain sampler.
 // NFE×k needs no code: a grid with k times the steps.
 import { UsageError } from '../errors.js';
 import { Fft3 } from './fft.js';

@@ -1,4 +1,4 @@
-// Guided velocity (SPEC §5): one call = one NFE, however many network branches it batches.
+// Guided velocity (docs/sampling.md, "Guidance"): one call = one NFE, however many network branches it batches.
 import { ModelOutputError, UsageError } from '../errors.js';
 import { UNCONDITIONAL, type Condition, type VelocityModel } from '../models/contract.js';
 import { allFinite, numel, type LatentShape } from './tensor.js';

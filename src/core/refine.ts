@@ -1,4 +1,4 @@
-// Predict-and-Perturb kernels (SPEC §2) over preallocated buffers. The sampler drives them.
+// Predict-and-Perturb kernels (docs/sampling.md, "Predict-and-Perturb") over preallocated buffers. The sampler drives them.
 // Positions are tracked as runs of still-uncertain positions, so the per-iteration passes touch
 // only what the mask still refines and stay free of per-element branches.
 import { UsageError } from '../errors.js';
@@ -97,7 +97,7 @@ export interface FusionTarget {
 }
 
 /**
- * Everything one inner iteration does after the model call (SPEC §2), block by block of
+ * Everything one inner iteration does after the model call (docs/sampling.md, "Predict-and-Perturb"), block by block of
  * positions so that each block's data is read from memory once and then from cache:
  * U = mean_c |x0k − x0| on the still-uncertain runs (x0k = xk − σ·vk), positions with U < τ join
  * the certain set, and where still uncertain x0 ← x0k, next ← step(xk, x0k, vk), state ← xk.

@@ -1,5 +1,5 @@
 // The sampler: k-diffusion style `sample_*(model, x, sigmas, options)` functions over explicit
-// state, with Predict-and-Perturb refinement (SPEC §2) composed with any solver.
+// state, with Predict-and-Perturb refinement (docs/sampling.md, "Predict-and-Perturb") composed with any solver.
 //
 // Refinement and multistep solvers. At a refined step i the solver first prepares its state
 // (UniPC: corrector) and the outer evaluation gives (state, x0, candidate). Each inner

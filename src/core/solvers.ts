@@ -1,4 +1,4 @@
-// Solvers over explicit state (SPEC §4). A solver run keeps its history in a record the sampler
+// Solvers over explicit state (docs/sampling.md, "UniPC"). A solver run keeps its history in a record the sampler
 // owns; nothing advances unless the sampler calls `commit` for an outer step, so inner
 // refinement evaluations can never move a solver forward.
 //

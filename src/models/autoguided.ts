@@ -3,7 +3,7 @@
 // network, only more of them, so extrapolating away from it, v_c + λ·(v_c − v_guide), removes part of the main
 // network's own mistakes. Applied to the conditional branch only; with CFG g on top the guided velocity becomes
 // v_u + g·(v_c − v_u) + g·λ·(v_c − v_guide). Like the high-noise expert this is one VelocityModel, so every sampler,
-// refinement loop and baseline uses it unchanged, and one guided velocity stays one NFE (SPEC §5): the guide's forward
+// refinement loop and baseline uses it unchanged, and one guided velocity stays one NFE (docs/sampling.md, "Conventions: σ, v and NFE"): the guide's forward
 // pass is extra compute inside it, as the unconditional branch is.
 import { UsageError } from '../errors.js';
 import { formatShape, numel, sameShape, type LatentShape } from '../core/tensor.js';

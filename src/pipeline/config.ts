@@ -1,5 +1,5 @@
 // A complete sampler configuration (what the CLI, presets and the benchmark describe) and the
-// presets of the real models (SPEC §3).
+// presets of the real models (docs/sampling.md, "Presets").
 import { UsageError } from '../errors.js';
 import type { CfgForm, CfgSchedule } from '../core/guidance.js';
 import { flowGrid, karrasRfGrid, explicitGrid, type SigmaGrid } from '../core/schedules.js';
@@ -162,7 +162,7 @@ export function findPreset(name: string): Preset {
 
 /**
  * Defaults of `selfrefine generate` for the shipped physics model (models/physics), chosen from
- * measurements on that model (README: "How the defaults were chosen").
+ * measurements on that model (docs/tuning.md).
  */
 export const PHYSICS_DEFAULTS: SamplerConfig = {
   solver: 'unipc',

@@ -1,4 +1,4 @@
-// Predict-and-Perturb invariants (SPEC §2).
+// Predict-and-Perturb invariants (docs/sampling.md, "Predict-and-Perturb").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flowGrid } from '../../src/core/schedules.js';
@@ -57,7 +57,7 @@ for (const solver of SOLVERS) {
 }
 
 /**
- * Mask-free P&P written directly from SPEC §2 (Euler), float32 storage like the sampler. With `heun`, each step then
+ * Mask-free P&P written directly from docs/sampling.md, "Predict-and-Perturb" (Euler), float32 storage like the sampler. With `heun`, each step then
  * takes Heun's second stage from the point and velocity of the candidate it kept: x_k + (σ' − σ)·(v_k + v')/2.
  */
 async function maskFreeReference(model: GuidedVelocity, init: Float32Array, sigmas: Float64Array, K: ReadonlyMap<number, number>, seed: number, heun = false): Promise<Float32Array> {

@@ -1,4 +1,4 @@
-// Euler, Heun, UniPC and DPM++(2M) against independent float64 implementations (SPEC §4; k-diffusion's sample_heun
+// Euler, Heun, UniPC and DPM++(2M) against independent float64 implementations (docs/sampling.md, "UniPC"; k-diffusion's sample_heun
 // and sample_dpmpp_2m).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +62,7 @@ function heun64(spec: MixtureSpec, init: Float32Array, sigmas: Float64Array): Fl
   return x;
 }
 
-/** UniPC bh2 as written in SPEC §4 (m at the uncorrected x; corrector; lower-order final). */
+/** UniPC bh2 as written in docs/sampling.md, "UniPC" (m at the uncorrected x; corrector; lower-order final). */
 function unipc64(spec: MixtureSpec, init: Float32Array, sigmas: Float64Array): Float64Array {
   const N = sigmas.length - 1;
   const lam = (s: number): number => Math.log((1 - s) / s);
@@ -223,7 +223,7 @@ test('Heun converges at second order where Euler converges at first', async (t) 
   for (const r of euler) assert.ok(r > 1.6 && r < 2.4, `Euler should be first order: ratio ${r}`);
 });
 
-test('Wan grids: first integer timesteps equal SPEC §4', () => {
+test('Wan grids: first integer timesteps as docs/sampling.md lists them', () => {
   const expect: Record<number, number[]> = {
     12: [999, 997, 995, 993, 990, 988],
     5: [999, 994, 989, 983, 978, 972],

@@ -1,4 +1,4 @@
-// The blocked refinement kernel against a direct per-position implementation of SPEC §2,
+// The blocked refinement kernel against a direct per-position implementation of docs/sampling.md, "Predict-and-Perturb",
 // on a latent large enough to cross several blocks, with a partial mask that grows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
