@@ -36,7 +36,7 @@ def load_run(run, use_ema=True, ckpt_name="ckpt.pt"):
 
 def save_weights(path, st, commands=()):
     """The EMA weights of a checkpoint in float16 plus what rebuilds the model (about half the ONNX file's size):
-    committed beside the shipped model so a later session can measure it in PyTorch or continue training from it."""
+    committed beside the shipped model so a later run can measure it in PyTorch or continue training from it."""
     keys = ("args", "latent", "step", "clips_seen", "loss_ema", "data_clips", "vae_sha256", "time")
     out = {k: st[k] for k in keys if k in st}
     out["commands"] = list(commands)  # the train.py / export_onnx.py invocations (repo-relative) that made these weights

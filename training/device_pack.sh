@@ -1,9 +1,9 @@
 #!/bin/bash
 # Pack what training/device_train.sh needs on a GPU machine that has no Node and no npm install, into .device/
-# (ignored by git; name it in the device tool's `carry`, with dist and nothing else):
+# (ignored by git; copy it to that machine with the working tree and dist, and nothing else):
 #   .device/node.xz                this machine's Node binary, xz-compressed (the official build links only libc/libstdc++)
 #   .device/node_modules/zod       zod's ES-module files: all that dist/src/world needs
-# Run after `npm ci` (which builds dist/). Working tree + .device + dist must stay under the tool's 64 MiB.
+# Run after `npm ci` (which builds dist/). Working tree + .device + dist stay under 64 MiB, to copy quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .device/node_modules && mkdir -p .device/node_modules

@@ -1,8 +1,8 @@
 #!/bin/bash
-# Train the shipped model further on a borrowed GPU machine, in ONE command that fits the device tool's limits (one
-# call ≤ 10 minutes, 15 minutes of device time per session, files back ≤ 16 MiB each). On the device, from the repo root:
+# Train the shipped model further on a machine with one CUDA GPU, in ONE command of at most 10 minutes whose results
+# (each file ≤ 16 MiB) land in one directory. On that machine, from the repo root:
 #
-#   OUT=/some/dir bash training/device_train.sh        ($OUT is set by the device tool)
+#   OUT=/some/dir bash training/device_train.sh        ($OUT: where the results go)
 #
 # It makes the training data there (SETS exports of 96,000 clips, seeds 1234, 2234, …, in parallel, with Node: the
 # machine's own, or the binary that training/device_pack.sh put in .device/), encodes them in parallel, trains from
