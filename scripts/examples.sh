@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the example in docs/results/README.md (whose frame strip the README shows): one prompt and seed
-# without refinement and with the default P&P (GIFs, the uncertainty mask, a strip of the 16 frames of both), then how often P&P changes validity over the first 36 seeds
-# (prompts cycling; `eval --against` prints the paired counts). Needs ffmpeg for the frame strip. About two minutes.
+# without refinement and with the default P&P (GIFs, the uncertainty mask, a strip of the 16 frames of both), then
+# how often P&P changes validity over the first 36 seeds (prompts cycling; `eval --against` prints the paired counts).
+# Needs ffmpeg for the frame strip. About two minutes.
 #   sh scripts/examples.sh [SEED] [SCENARIO]        (defaults: 10, drop-bounce; `generate --prompt` takes the name)
 set -eu
 seed=${1:-10}
