@@ -246,7 +246,7 @@ def main():
     ap.add_argument("--device", default="auto", help="cpu, cuda, or auto (cuda where torch sees a GPU)")
     ap.add_argument("--weights-out", default=None,
                     help="also write compact float16 EMA weights (as export_onnx.py --weights-out) at every checkpoint: "
-                         "what a run on a borrowed GPU machine brings back (its ckpt.pt, with the optimiser, is too big)")
+                         "what a run on a separate GPU machine brings back (its ckpt.pt, with the optimiser, is too big)")
     args = ap.parse_args()
     device = pick_device(args.device)
     args.device = device.type
