@@ -1,4 +1,4 @@
-// Regenerates docs/web-app.png, the README's picture of the in-browser app: web-dist/ served on a free loopback port,
+// Regenerates docs/web-app.png, docs/web.md's picture of the in-browser app: web-dist/ served on a free loopback port,
 // Debian's chromium (driven by playwright-core) picks a prompt and a seed, presses "Generate both", moves the mask
 // scrubber to the second refined step and captures the page. With --phone it captures a 390×844 viewport instead, to
 // a temporary file (to check the phone layout).

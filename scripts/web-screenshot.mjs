@@ -1,4 +1,4 @@
-// Regenerates docs/web.png, the README's picture of the web app: the shipped model served on a free port, Debian's
+// Regenerates docs/web.png, docs/web.md's picture of the server app: the shipped model served on a free port, Debian's
 // chromium (driven by playwright-core) picks a prompt and a seed and presses "Compare with / without P&P", and the
 // page is captured once both jobs are done.
 //   npm run -s build && node scripts/web-screenshot.mjs [SEED] [SCENARIO]      (defaults: 10, drop-bounce)
