@@ -1,8 +1,8 @@
 #!/bin/sh
-# Regenerates the results in docs/results/ (and the README's table): the full paper suite, the headline comparison
-# on more samples (reusing the paper run's cached jobs, which are keyed by configuration, task and sample index), the tuning sweep behind the
-# generate defaults, then copies the tables, plots and a mask picture into docs/results/. About 40 minutes on
-# 2 cores with native bf16, about 80 on an AVX2-only EPYC; interrupted runs resume from the cache.
+# Regenerates the results in docs/results/ (and the README's table): the full paper suite, the headline comparison on
+# more samples (reusing the paper run's cached jobs, which are keyed by configuration, task and sample index), the
+# tuning sweep behind the generate defaults, then copies the tables, plots and a mask picture into docs/results/.
+# About 40 minutes on 2 cores with native bf16, about 80 on an AVX2-only EPYC; interrupted runs resume from the cache.
 set -eu
 npm run -s build
 node dist/src/cli/main.js bench --suite paper --out bench-results/paper
