@@ -1,7 +1,7 @@
 /** Per-clip metrics: track once, then validity, law residual, violation flag, scenario match, trajectory error, temporal analogues. */
 import { PALETTE, physics, type WorldConfig } from '../world/config.js';
 import { getScenario, type Scenario } from '../world/scenarios.js';
-import type { ClipInfo } from '../world/dataset.js';
+import type { ClipInfo } from '../world/dataset/schema.js';
 import { Tracker, isPresent, type Track, type VideoView } from './track.js';
 import { validity, type InvalidReason } from './metrics/validity.js';
 import { fitLaw, type LawFit } from './metrics/law.js';
