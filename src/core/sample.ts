@@ -101,6 +101,9 @@ interface Run {
   readonly epsNext: Float32Array;
   /** epsNext holds a drawn Perturb noise not yet used. */
   haveEps: boolean;
+  /** The current step's inner iterations (0 for a plain step) and, refined, the fraction still uncertain at its end. */
+  stepInner: number;
+  stepUncertain: number | null;
   nfe: number;
   refinedSteps: number;
   innerTotal: number;
@@ -159,6 +162,8 @@ function createRun(model: GuidedVelocity, x: Float32Array, solver: SolverRun, op
     runs,
     epsNext,
     haveEps: false,
+    stepInner: 0,
+    stepUncertain: null,
     nfe: 0,
     refinedSteps: 0,
     innerTotal: 0,
@@ -181,10 +186,31 @@ async function evaluateOuter(run: Run, info: StepInfo, K: number): Promise<void>
 }
 
 /**
+ * A refined step: a fresh mask, the state fused from here on (multistep solvers), then the inner iterations.
+ * Returns the state the step commits.
+ */
+async function refineStep(run: Run, refine: RefineOptions, info: StepInfo, K: number, co: StepCoefficients, state: Float32Array): Promise<Float32Array> {
+  run.refinedSteps++;
+  run.certain.fill(0);
+  run.runs.reset();
+  let committed = state;
+  if (run.solver.historyUsesState) {
+    run.fusedState.set(state);
+    committed = run.fusedState;
+  }
+  const inner = await innerIterations(run, refine, info, K, co);
+  run.stepInner = inner;
+  run.stepUncertain = 1 - (run.P - run.runs.size) / run.P;
+  run.innerTotal += inner;
+  run.nfeSaved += K - inner;
+  return committed;
+}
+
+/**
  * Up to K inner iterations of a refined step: Perturb the fused x0, evaluate, fuse where still uncertain; stops
  * early once few enough positions stay uncertain. Returns the number of iterations run.
  */
-async function refineStep(run: Run, refine: RefineOptions, info: StepInfo, K: number, co: StepCoefficients): Promise<number> {
+async function innerIterations(run: Run, refine: RefineOptions, info: StepInfo, K: number, co: StepCoefficients): Promise<number> {
   const { model, solver, xk, vk, x0, epsNext, runs, P } = run;
   const sigma = info.sigma;
   let inner = 0;
@@ -249,7 +275,7 @@ export async function sample(
   }
   const solver = createSolver(solverName, grid, size, options);
   const run = createRun(model, x, solver, options);
-  const { P, x0, v, certain } = run;
+  const { x0, v, certain } = run;
 
   for (let i = 0; i < steps; i++) {
     throwIfCancelled(options.signal);
@@ -261,21 +287,9 @@ export async function sample(
     const co = solver.coefficients(i);
     applyStep(run.next, co, state, x0, v);
 
-    let inner = 0;
-    let uncertainFraction: number | null = null;
-    if (refine !== undefined && K > 0) {
-      run.refinedSteps++;
-      certain.fill(0);
-      run.runs.reset();
-      if (solver.historyUsesState) {
-        run.fusedState.set(state);
-        state = run.fusedState;
-      }
-      inner = await refineStep(run, refine, info, K, co);
-      uncertainFraction = 1 - (P - run.runs.size) / P;
-      run.innerTotal += inner;
-      run.nfeSaved += K - inner;
-    }
+    run.stepInner = 0;
+    run.stepUncertain = null;
+    if (refine !== undefined && K > 0) state = await refineStep(run, refine, info, K, co, state);
     const sigmaNext = grid.sigmas[i + 1];
     if (solver.secondStage && sigmaNext > 0) {
       // v is free once the step is built: it takes the velocity at the step's (fused) end point.
@@ -296,9 +310,9 @@ export async function sample(
         nfe: run.nfe,
         x: run.cur,
         x0,
-        certain: inner > 0 ? certain : null,
-        uncertainFraction,
-        innerIterations: inner,
+        certain: run.stepInner > 0 ? certain : null,
+        uncertainFraction: run.stepUncertain,
+        innerIterations: run.stepInner,
       });
     }
   }
