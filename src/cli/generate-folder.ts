@@ -18,7 +18,8 @@ import { WAN21_LATENT_RGB } from '../models/wan/preview.js';
 import { FAMILIES, latentShapeFor, type FamilyName } from '../models/family.js';
 import { imageCondition } from './folder-image.js';
 import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type FolderTextStates, type PromptStates } from './folder-text.js';
-import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip, type ClipOutputs } from './folder-video.js';
+import type { ClipOutputs } from './folder-video.js';
+import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
 import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
