@@ -278,6 +278,7 @@ async function aggregate(set: BenchSettings, plan: JobPlan, records: Map<string,
 export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   const t0 = performance.now();
   const set = benchSettings(opts);
+  const { suite, samples, tasks, defaults, methods, referenceClips, resamples } = set;
   const tLoad = performance.now();
   const models: ShippedModel[] = [await opts.loadModel(1)];
   let loadSeconds = (performance.now() - tLoad) / 1000;
@@ -287,38 +288,40 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     const scenarios = first.card.scenarios.map((s) => s.name);
     for (const s of scenarios) getScenario(s);
     const plan = planJobs(set, scenarios, world, `${first.card.name}:${modelWeightsId(first.card)}`);
-    const records = cachedRecords(set.cacheDir, plan.jobs);
-    const pending = pendingJobs(plan.jobs, records);
+    const { conditions, jobs } = plan;
+    const records = cachedRecords(set.cacheDir, jobs);
+    const pending = pendingJobs(jobs, records);
     const lanes = opts.runPending !== undefined ? 1 : Math.max(1, Math.min(set.lanesWanted, pending.length));
     if (lanes > 1) loadSeconds += await loadMoreLanes(opts, models, lanes);
     if (pending.length > 0) await runPendingJobs(opts, models, plan, records, pending, set.cacheDir);
-    const agg = await aggregate(set, plan, records, world);
+    const { clipsByTask, cells, reference, timingCells } = await aggregate(set, plan, records, world);
+
     const results: BenchResults = {
       format: RESULTS_FORMAT,
-      suite: set.suite.name,
-      samples: set.samples,
+      suite: suite.name,
+      samples,
       model: { name: first.card.name, sha256: modelWeightsId(first.card) },
       world: { width: world.width, height: world.height, frames: world.frames },
-      defaults: set.defaults,
-      tasks: set.tasks,
-      methods: set.methods.map((m) => ({ id: m.id, label: m.label, group: m.group, config: m.config, bestOf: m.bestOf, params: m.params, plannedNfe: methodPlannedNfe(m) })),
-      referenceClips: set.referenceClips,
-      resamples: set.resamples,
+      defaults,
+      tasks,
+      methods: methods.map((m) => ({ id: m.id, label: m.label, group: m.group, config: m.config, bestOf: m.bestOf, params: m.params, plannedNfe: methodPlannedNfe(m) })),
+      referenceClips,
+      resamples,
       winScore: WIN_SCORE_DESCRIPTION,
-      cells: agg.cells,
-      reference: agg.reference,
+      cells,
+      reference,
       timing: {
         runSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
         modelLoadSeconds: Number(loadSeconds.toFixed(2)),
         lanes: models.length,
-        jobs: plan.jobs.size,
+        jobs: jobs.size,
         jobsRun: pending.length,
-        jobsCached: plan.jobs.size - pending.length,
-        cells: agg.timingCells,
+        jobsCached: jobs.size - pending.length,
+        cells: timingCells,
       },
     };
     const [, , h, w] = first.network.shape;
-    const files = writeOutputs(opts.out, results, { clipsByTask: agg.clipsByTask, conditions: plan.conditions, methods: set.methods, latentHW: [h, w] });
+    const files = writeOutputs(opts.out, results, { clipsByTask, conditions, methods, latentHW: [h, w] });
     // results.json last: its presence means the run is complete.
     writeFileAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
     files.push('results.json');
