@@ -257,6 +257,7 @@ export class Tracker {
     return foreign;
   }
 
+  /** Frame t: 1. pixels and background, 2. unmixing matrix, 3. coverages, 4. each colour's components and moments. */
   private trackFrame(video: VideoView, t: number): void {
     const bg = this.convertFrame(video, t);
     // 2. unmixing matrix for this frame's background
@@ -264,6 +265,7 @@ export class Tracker {
     const bgUsed = A === this.A ? bg : [...this.palette.background];
     this.out.foreignPixels[t] = this.unmix(t, A, bgUsed);
     for (let k = 0; k < this.K; k++) this.measureColour(t, k);
+    // clear the generation stamps long before they could overflow
     if (this.stamp > 0x3fffffff) {
       this.stamp = 0;
       this.labels.fill(0);
