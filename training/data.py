@@ -1,4 +1,4 @@
-"""Dataset loading for the physics world (format selfrefine-world/1, see src/world/dataset.ts).
+"""Dataset loading for the physics world (format selfrefine-world/1, see src/world/dataset/schema.ts).
 
 DIR/clips.json  {format, world, count, shards:[{file, clips}], clips:[{scenario, ...}]}  (or a bare list of entries)
 DIR/videos.npy  [N, 3, F, H, W] uint8 0-255 (or float32 in [-1, 1]); or shards videos-00000.npy ... listed in clips.json

@@ -39,7 +39,7 @@ if [ -z "$NODE" ]; then
   NODE=/tmp/node
 fi
 [ -e node_modules ] || ln -s .device/node_modules node_modules
-[ -f dist/src/world/dataset.js ] || { log "dist/ is missing: carry it (npm run build here first)"; exit 2; }
+[ -f dist/src/world/dataset/export.js ] || { log "dist/ is missing: carry it (npm run build here first)"; exit 2; }
 log "node $("$NODE" --version)"
 
 DATA=()

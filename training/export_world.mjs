@@ -2,7 +2,7 @@
 // device_train.sh runs on a GPU machine that has no npm install. Same output as
 // `selfrefine world export --clips N --seed S --out DIR`.
 //   node training/export_world.mjs DIR CLIPS SEED
-import { exportDataset } from '../dist/src/world/dataset.js';
+import { exportDataset } from '../dist/src/world/dataset/export.js';
 
 const [dir, clips, seed] = process.argv.slice(2);
 if (dir === undefined || clips === undefined || seed === undefined) {

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
+import type { WorldConfig } from '../world/config.js';
 import { getScenario } from '../world/scenarios.js';
 import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
 import { makeJob, readCached, type ClipRecord, type Job, type JobRecord } from './jobs.js';
@@ -107,8 +108,20 @@ export function suiteMethods(suite: SuiteSpec, defaults: SamplerConfig): MethodS
   return suite.methodSet === 'tuning' ? tuningMethods(defaults) : benchMethods(defaults);
 }
 
-export async function runBench(opts: BenchOptions): Promise<BenchRun> {
-  const t0 = performance.now();
+/** The run's options resolved against its suite, checked. */
+interface BenchSettings {
+  readonly suite: SuiteSpec;
+  readonly samples: number;
+  readonly tasks: TaskSpec[];
+  readonly defaults: SamplerConfig;
+  readonly methods: MethodSpec[];
+  readonly referenceClips: number;
+  readonly resamples: number;
+  readonly cacheDir: string;
+  readonly lanesWanted: number;
+}
+
+function benchSettings(opts: BenchOptions): BenchSettings {
   const suite = getSuite(opts.suite);
   positiveInt(opts.samples, '--samples');
   positiveInt(opts.workers, '--workers');
@@ -116,16 +129,156 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   if (opts.referenceClips !== undefined && (!Number.isInteger(opts.referenceClips) || opts.referenceClips < 0)) {
     throw new UsageError(`--reference must be a non-negative integer, got ${opts.referenceClips}`);
   }
-  const samples = opts.samples ?? suite.samples;
   const tasks = [...new Set(opts.tasks ?? suite.tasks)].map(getTask);
   if (tasks.length === 0) throw new UsageError('no tasks selected');
   const defaults = opts.defaults ?? PHYSICS_DEFAULTS;
-  const methods = selectMethods(suiteMethods(suite, defaults), opts.methods ?? suite.methods);
-  const referenceClips = opts.referenceClips ?? suite.referenceClips;
-  const resamples = opts.resamples ?? suite.resamples;
-  const cacheDir = join(opts.out, 'cache');
-  const lanesWanted = opts.workers ?? Math.max(1, Math.min(2, availableParallelism()));
+  return {
+    suite,
+    samples: opts.samples ?? suite.samples,
+    tasks,
+    defaults,
+    methods: selectMethods(suiteMethods(suite, defaults), opts.methods ?? suite.methods),
+    referenceClips: opts.referenceClips ?? suite.referenceClips,
+    resamples: opts.resamples ?? suite.resamples,
+    cacheDir: join(opts.out, 'cache'),
+    lanesWanted: opts.workers ?? Math.max(1, Math.min(2, availableParallelism())),
+  };
+}
 
+/** Every (task, sample, method) job, deduplicated: methods with the same configuration share a job. */
+interface JobPlan {
+  readonly conditions: Map<string, TaskCondition[]>;
+  /** By job file. */
+  readonly jobs: Map<string, Job>;
+  /** `${task}|${method}|${index}|${kind}` → job file. */
+  readonly jobOf: Map<string, string>;
+}
+
+/** Conditions and jobs: every method sees the same (task, index) condition and seed. */
+function planJobs(set: BenchSettings, scenarios: readonly string[], world: WorldConfig, modelId: string): JobPlan {
+  const conditions = new Map<string, TaskCondition[]>();
+  const jobs = new Map<string, Job>();
+  const jobOf = new Map<string, string>();
+  for (const task of set.tasks) {
+    const conds = Array.from({ length: set.samples }, (_, i) => taskCondition(task, i, scenarios, world));
+    conditions.set(task.id, conds);
+    for (let i = 0; i < set.samples; i++) {
+      for (const m of set.methods) {
+        const kind: 'sample' | 'draws' = m.bestOf === undefined ? 'sample' : 'draws';
+        const job = makeJob({
+          kind,
+          task,
+          index: i,
+          condition: conds[i],
+          config: m.config,
+          n: m.bestOf?.n,
+          model: modelId,
+          refining: m.config.refine.mode !== 'none' && m.config.freeInit === undefined,
+        });
+        if (!jobs.has(job.file)) jobs.set(job.file, job);
+        jobOf.set(`${task.id}|${m.id}|${i}|${kind}`, job.file);
+      }
+    }
+  }
+  return { conditions, jobs, jobOf };
+}
+
+/** The records already in the cache, by job file. */
+function cachedRecords(cacheDir: string, jobs: Map<string, Job>): Map<string, JobRecord> {
+  const records = new Map<string, JobRecord>();
+  for (const job of jobs.values()) {
+    const rec = readCached(cacheDir, job);
+    if (rec !== null) records.set(job.file, rec);
+  }
+  return records;
+}
+
+/**
+ * The jobs still to run, sample-major: every method's jobs are spread evenly over the run, so their wall times see
+ * the same machine load (and an interrupted run has finished whole samples across methods).
+ */
+function pendingJobs(jobs: Map<string, Job>, records: Map<string, JobRecord>): Job[] {
+  return [...jobs.values()].filter((j) => !records.has(j.file)).sort((a, b) => a.index - b.index || b.plannedNfe - a.plannedNfe || a.file.localeCompare(b.file));
+}
+
+/** Load the models of lanes 2… into `models`; returns the seconds spent. */
+async function loadMoreLanes(opts: BenchOptions, models: ShippedModel[], lanes: number): Promise<number> {
+  const tMore = performance.now();
+  const more = await Promise.allSettled(Array.from({ length: lanes - 1 }, () => opts.loadModel(1)));
+  for (const r of more) if (r.status === 'fulfilled') models.push(r.value);
+  const failed = more.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  return (performance.now() - tMore) / 1000;
+}
+
+/** Run the pending jobs on the lanes (or the caller's queue) under one progress bar, adding their records. */
+async function runPendingJobs(opts: BenchOptions, models: readonly ShippedModel[], plan: JobPlan, records: Map<string, JobRecord>, pending: readonly Job[], cacheDir: string): Promise<void> {
+  const jobs = [...plan.jobs.values()];
+  const totalNfe = jobs.reduce((a, j) => a + j.plannedNfe, 0);
+  const doneNfe = jobs.filter((j) => records.has(j.file)).reduce((a, j) => a + j.plannedNfe, 0);
+  const progress = progressBar(totalNfe, doneNfe, plan.jobs.size, records.size, opts.progress ?? process.stderr.isTTY === true);
+  try {
+    const laneOptions: LaneOptions = { cacheDir, progress, onRecord: (job, rec) => records.set(job.file, rec) };
+    if (opts.runPending !== undefined) await opts.runPending(models[0], pending, laneOptions);
+    else await runLanes(models, pending, laneOptions);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** What the aggregation gives: per task (and pooled) cells, reference rows and timings, and each task's clips. */
+interface Aggregates {
+  readonly clipsByTask: Map<string, MethodClips>;
+  readonly cells: Record<string, Record<string, CellResult>>;
+  readonly reference: Record<string, ReferenceResult>;
+  readonly timingCells: Record<string, Record<string, CellTiming>>;
+}
+
+/** Each task's clips per method, judged, and the true-clip reference through the same extractor. */
+async function aggregate(set: BenchSettings, plan: JobPlan, records: Map<string, JobRecord>, world: WorldConfig): Promise<Aggregates> {
+  const { tasks, samples } = set;
+  const recordOf = (task: TaskSpec) => (m: MethodSpec, i: number, kind: 'sample' | 'draws'): JobRecord => {
+    const file = plan.jobOf.get(`${task.id}|${m.id}|${i}|${kind}`);
+    const rec = file === undefined ? undefined : records.get(file);
+    if (rec === undefined) throw new Error(`internal: no record for ${task.id}/${m.id}/${i}/${kind}`);
+    return rec;
+  };
+  const clipsByTask = new Map<string, MethodClips>();
+  const refByTask = new Map<string, ClipEvaluation[]>();
+  for (const task of tasks) {
+    clipsByTask.set(task.id, await methodClips(task, set.methods, samples, recordOf(task)));
+    const infos = (plan.conditions.get(task.id) as TaskCondition[]).map((c) => c.info);
+    refByTask.set(task.id, set.referenceClips > 0 ? evaluateReference(infos, world, set.referenceClips, DEFAULT_REFERENCE_SEED) : []);
+  }
+  const aggOpts = { resamples: set.resamples };
+  const cells: Record<string, Record<string, CellResult>> = {};
+  const reference: Record<string, ReferenceResult> = {};
+  const timingCells: Record<string, Record<string, CellTiming>> = {};
+  const groups: { key: string; tasks: TaskSpec[] }[] = tasks.map((t) => ({ key: t.id, tasks: [t] }));
+  if (tasks.length > 1) groups.push({ key: ALL_TASKS, tasks });
+  for (const g of groups) {
+    const pick = (id: string): ClipRecord[] => g.tasks.flatMap((t) => (clipsByTask.get(t.id) as MethodClips).get(id) as ClipRecord[]);
+    const i2v = g.tasks.flatMap((t) => Array.from({ length: samples }, () => t.givenFrames > 0));
+    const refs = g.tasks.flatMap((t) => refByTask.get(t.id) as ClipEvaluation[]);
+    const defaultClips = pick(DEFAULT_METHOD);
+    const defaultWall = meanWall(defaultClips);
+    cells[g.key] = {};
+    timingCells[g.key] = {};
+    for (const m of set.methods) {
+      const clips = pick(m.id);
+      cells[g.key][m.id] = summariseCell(clips, defaultClips, i2v, refs, aggOpts);
+      const wall = meanWall(clips);
+      timingCells[g.key][m.id] = { wallMsPerSample: Math.round(wall), relativeToDefault: Number((wall / defaultWall).toFixed(3)) };
+    }
+    reference[g.key] = summariseReference(g.tasks.map((t) => refByTask.get(t.id) as ClipEvaluation[]), samples, aggOpts);
+  }
+  return { clipsByTask, cells, reference, timingCells };
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchRun> {
+  const t0 = performance.now();
+  const set = benchSettings(opts);
+  const { suite, samples, tasks, defaults, methods, referenceClips, resamples } = set;
   const tLoad = performance.now();
   const models: ShippedModel[] = [await opts.loadModel(1)];
   let loadSeconds = (performance.now() - tLoad) / 1000;
@@ -134,102 +287,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
     const world = worldOf(first);
     const scenarios = first.card.scenarios.map((s) => s.name);
     for (const s of scenarios) getScenario(s);
-    const modelId = `${first.card.name}:${modelWeightsId(first.card)}`;
-
-    // Conditions and jobs: every method sees the same (task, index) condition and seed.
-    const conditions = new Map<string, TaskCondition[]>();
-    const jobs = new Map<string, Job>();
-    const jobOf = new Map<string, string>(); // `${task}|${method}|${index}|${kind}` → job file
-    for (const task of tasks) {
-      const conds = Array.from({ length: samples }, (_, i) => taskCondition(task, i, scenarios, world));
-      conditions.set(task.id, conds);
-      for (let i = 0; i < samples; i++) {
-        for (const m of methods) {
-          const kinds: ('sample' | 'draws')[] = m.bestOf === undefined ? ['sample'] : ['draws'];
-          for (const kind of kinds) {
-            const job = makeJob({
-              kind,
-              task,
-              index: i,
-              condition: conds[i],
-              config: m.config,
-              n: m.bestOf?.n,
-              model: modelId,
-              refining: m.config.refine.mode !== 'none' && m.config.freeInit === undefined,
-            });
-            if (!jobs.has(job.file)) jobs.set(job.file, job);
-            jobOf.set(`${task.id}|${m.id}|${i}|${kind}`, job.file);
-          }
-        }
-      }
-    }
-
-    const records = new Map<string, JobRecord>();
-    for (const job of jobs.values()) {
-      const rec = readCached(cacheDir, job);
-      if (rec !== null) records.set(job.file, rec);
-    }
-    // Sample-major order: every method's jobs are spread evenly over the run, so their wall times see the
-    // same machine load (and an interrupted run has finished whole samples across methods).
-    const pending = [...jobs.values()].filter((j) => !records.has(j.file)).sort((a, b) => a.index - b.index || b.plannedNfe - a.plannedNfe || a.file.localeCompare(b.file));
-    const lanes = opts.runPending !== undefined ? 1 : Math.max(1, Math.min(lanesWanted, pending.length));
-    if (lanes > 1) {
-      const tMore = performance.now();
-      const more = await Promise.allSettled(Array.from({ length: lanes - 1 }, () => opts.loadModel(1)));
-      for (const r of more) if (r.status === 'fulfilled') models.push(r.value);
-      const failed = more.find((r) => r.status === 'rejected');
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
-      loadSeconds += (performance.now() - tMore) / 1000;
-    }
-    if (pending.length > 0) {
-      const totalNfe = [...jobs.values()].reduce((a, j) => a + j.plannedNfe, 0);
-      const doneNfe = [...jobs.values()].filter((j) => records.has(j.file)).reduce((a, j) => a + j.plannedNfe, 0);
-      const progress = progressBar(totalNfe, doneNfe, jobs.size, records.size, opts.progress ?? process.stderr.isTTY === true);
-      try {
-        const laneOptions: LaneOptions = { cacheDir, progress, onRecord: (job, rec) => records.set(job.file, rec) };
-        if (opts.runPending !== undefined) await opts.runPending(first, pending, laneOptions);
-        else await runLanes(models, pending, laneOptions);
-      } finally {
-        progress.stop();
-      }
-    }
-
-    // Aggregate.
-    const recordOf = (task: TaskSpec) => (m: MethodSpec, i: number, kind: 'sample' | 'draws'): JobRecord => {
-      const file = jobOf.get(`${task.id}|${m.id}|${i}|${kind}`);
-      const rec = file === undefined ? undefined : records.get(file);
-      if (rec === undefined) throw new Error(`internal: no record for ${task.id}/${m.id}/${i}/${kind}`);
-      return rec;
-    };
-    const clipsByTask = new Map<string, MethodClips>();
-    const refByTask = new Map<string, ClipEvaluation[]>();
-    for (const task of tasks) {
-      clipsByTask.set(task.id, await methodClips(task, methods, samples, recordOf(task)));
-      const infos = (conditions.get(task.id) as TaskCondition[]).map((c) => c.info);
-      refByTask.set(task.id, referenceClips > 0 ? evaluateReference(infos, world, referenceClips, DEFAULT_REFERENCE_SEED) : []);
-    }
-    const aggOpts = { resamples };
-    const cells: Record<string, Record<string, CellResult>> = {};
-    const reference: Record<string, ReferenceResult> = {};
-    const timingCells: Record<string, Record<string, CellTiming>> = {};
-    const groups: { key: string; tasks: TaskSpec[] }[] = tasks.map((t) => ({ key: t.id, tasks: [t] }));
-    if (tasks.length > 1) groups.push({ key: ALL_TASKS, tasks });
-    for (const g of groups) {
-      const pick = (id: string): ClipRecord[] => g.tasks.flatMap((t) => (clipsByTask.get(t.id) as MethodClips).get(id) as ClipRecord[]);
-      const i2v = g.tasks.flatMap((t) => Array.from({ length: samples }, () => t.givenFrames > 0));
-      const refs = g.tasks.flatMap((t) => refByTask.get(t.id) as ClipEvaluation[]);
-      const defaultClips = pick(DEFAULT_METHOD);
-      const defaultWall = meanWall(defaultClips);
-      cells[g.key] = {};
-      timingCells[g.key] = {};
-      for (const m of methods) {
-        const clips = pick(m.id);
-        cells[g.key][m.id] = summariseCell(clips, defaultClips, i2v, refs, aggOpts);
-        const wall = meanWall(clips);
-        timingCells[g.key][m.id] = { wallMsPerSample: Math.round(wall), relativeToDefault: Number((wall / defaultWall).toFixed(3)) };
-      }
-      reference[g.key] = summariseReference(g.tasks.map((t) => refByTask.get(t.id) as ClipEvaluation[]), samples, aggOpts);
-    }
+    const plan = planJobs(set, scenarios, world, `${first.card.name}:${modelWeightsId(first.card)}`);
+    const { conditions, jobs } = plan;
+    const records = cachedRecords(set.cacheDir, jobs);
+    const pending = pendingJobs(jobs, records);
+    const lanes = opts.runPending !== undefined ? 1 : Math.max(1, Math.min(set.lanesWanted, pending.length));
+    if (lanes > 1) loadSeconds += await loadMoreLanes(opts, models, lanes);
+    if (pending.length > 0) await runPendingJobs(opts, models, plan, records, pending, set.cacheDir);
+    const { clipsByTask, cells, reference, timingCells } = await aggregate(set, plan, records, world);
 
     const results: BenchResults = {
       format: RESULTS_FORMAT,

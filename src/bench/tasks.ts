@@ -2,7 +2,8 @@
 // frames of a true clip whose continuation is known.
 import { UsageError } from '../errors.js';
 import type { WorldConfig } from '../world/config.js';
-import { clipInfoFromTruth, type ClipInfo } from '../world/dataset.js';
+import type { ClipInfo } from '../world/dataset/schema.js';
+import { clipInfoFromTruth } from '../world/dataset/truth.js';
 import { renderClip } from '../world/render.js';
 import { hashSeed } from '../world/rng.js';
 import { simulateClip } from '../world/scenarios.js';

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { evaluateBatch, evaluateDataset, DEFAULT_REFERENCE_CLIPS, DEFAULT_REFERENCE_SEED } from '../eval/evaluate.js';
 import { formatReport } from '../eval/report.js';
 import { checkSameClips, comparePaired, formatComparison } from '../eval/compare.js';
-import { loadDataset } from '../world/dataset.js';
+import { loadDataset } from '../world/dataset/load.js';
 import { parseIntFlag } from './world.js';
 
 export function registerEvalCommand(program: Command): void {

@@ -8,16 +8,17 @@ import { NormalRng, type NoiseSource } from '../core/rng.js';
 import { numel, type LatentShape } from '../core/tensor.js';
 import { NpyNoiseStream, readInitialNoise } from '../io/noise-stream.js';
 import { writeNpy } from '../io/npy.js';
-import { loadFolderModel, readModelFolder } from '../models/folder/folder.js';
-import type { GraphDevice } from '../models/onnx/graph.js';
+import { loadFolderModel, readModelFolder, type FolderLayout, type FolderModel } from '../models/folder/folder.js';
+import type { GraphDevice, GraphOptions } from '../models/onnx/graph.js';
 import { findPreset, type SamplerConfig } from '../pipeline/config.js';
 import { sampleFolderModel } from '../pipeline/folder.js';
 import { plannedNfe, type RunResult } from '../pipeline/run.js';
 import { padTextStates } from '../models/folder/text-states.js';
 import { WAN21_LATENT_RGB } from '../models/wan/preview.js';
-import { FAMILIES, latentShapeFor } from '../models/family.js';
+import { FAMILIES, latentShapeFor, type FamilyName } from '../models/family.js';
 import { imageCondition } from './folder-image.js';
-import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type PromptStates } from './folder-text.js';
+import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type FolderTextStates, type PromptStates } from './folder-text.js';
+import type { ClipOutputs } from './folder-video.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
 import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
@@ -79,7 +80,26 @@ function configFor(flags: FolderFlags, folderPreset: string | undefined, family:
   return samplerConfigFromFlags({ ...flags, preset }, findPreset(preset).config);
 }
 
-export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
+/** The command's inputs, checked, before anything is loaded. */
+interface FolderRequest {
+  readonly out: string;
+  readonly layout: FolderLayout;
+  /** The output's extension: '.npy' (the latent alone) or '.gif' (the decoded clip and the latent). */
+  readonly ext: string;
+  /** The output path without its extension, for the files beside it. */
+  readonly stem: string;
+  readonly scale: number;
+  readonly fps: number;
+  readonly frames: number;
+  readonly width: number;
+  readonly height: number;
+  readonly config: SamplerConfig;
+  readonly family: FamilyName;
+  readonly graph: GraphOptions;
+}
+
+/** Check every flag in order, so that a bad one stops the command before any model loads. */
+function checkFolderFlags(flags: FolderFlags): FolderRequest {
   if (flags.out === undefined) throw new UsageError('--out is required: the .npy to write the final latent to, or with a vae_decoder/ a .gif');
   const layout = readModelFolder(flags.model);
   const ext = extname(flags.out).toLowerCase();
@@ -104,10 +124,13 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
   if (flags.seed !== undefined && flags.init !== undefined) throw new UsageError('give either --seed or --init, not both');
   const device = (flags.device ?? 'cpu') as GraphDevice;
   const threads = flags.threads !== undefined ? parseInteger(flags.threads, '--threads', 1) : undefined;
-
-  const family = layout.config.family ?? 'wan';
   const graph = { device, ...(threads !== undefined ? { threads } : {}) };
-  // The text encoder and the VAE encoder run, and are released, before the transformer loads.
+  return { out: flags.out, layout, ext, stem, scale, fps, frames, width, height, config, family: layout.config.family ?? 'wan', graph };
+}
+
+/** Text states and the image condition first (their encoders are released), then the transformer. */
+async function loadInputsAndModel(flags: FolderFlags, req: FolderRequest): Promise<{ text: FolderTextStates; model: FolderModel }> {
+  const { layout, family, frames, width, height, graph, config } = req;
   const text = await folderTextStates(flags, layout, family, graph);
   const extraChannels = flags.image !== undefined ? await imageCondition(flags.image, layout, FAMILIES[family], latentShapeFor(FAMILIES[family].geometry, frames, width, height), graph) : undefined;
   const model = await loadFolderModel(flags.model, {
@@ -116,57 +139,57 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     frames,
     width,
     height,
-    device,
-    ...(threads !== undefined ? { threads } : {}),
+    ...graph,
     ...(config.guidance.cfgSchedule !== undefined ? { fallbackBoundary: config.guidance.cfgSchedule.boundary } : {}),
   });
-  let result: RunResult;
-  let seconds: number;
-  try {
-    const [rows, width] = model.textShape;
-    const pad = (p: PromptStates): Float32Array => padTextStates(p.data, p.shape, rows, width, p.source);
-    const positive = pad(text.positive);
-    const negative = text.negative !== undefined ? pad(text.negative) : new Float32Array(positive.length);
-    const rng = new NormalRng(flags.seed !== undefined ? parseInteger(flags.seed, '--seed', 0) : 0);
-    let initialNoise: Float32Array;
-    if (flags.init !== undefined) {
-      initialNoise = readInitialNoise(flags.init, model.shape);
-    } else {
-      initialNoise = new Float32Array(numel(model.shape));
-      rng.fill(initialNoise);
-    }
-    const noise: NoiseSource = flags.noise !== undefined ? new NpyNoiseStream(flags.noise, model.shape) : rng;
-    const given = flags.conditionLatent !== undefined ? readConditionLatent(flags.conditionLatent, model.shape) : undefined;
-    const progress = samplingProgress(plannedNfe(config), 'sampling');
-    // With --out x.npy the latent is the only file written (a run that fails leaves nothing behind).
-    const preview = ext === '.gif' && model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${stem}.preview.png`, model.shape) : undefined;
-    const t0 = performance.now();
-    result = await sampleFolderModel(model, {
-      config,
-      positive,
-      negative,
-      initialNoise,
-      noise,
-      ...(given !== undefined ? { given } : {}),
-      observer: (r) => {
-        progress.observe(r);
-        preview?.(r);
-      },
-    });
-    progress.finish();
-    seconds = (performance.now() - t0) / 1000;
-  } finally {
-    await model.dispose();
+  return { text, model };
+}
+
+/** Sample the loaded model: padded text states, the initial latent and the noise stream, with progress and previews. */
+async function sampleLoaded(flags: FolderFlags, req: FolderRequest, text: FolderTextStates, model: FolderModel): Promise<{ result: RunResult; seconds: number }> {
+  const [rows, width] = model.textShape;
+  const pad = (p: PromptStates): Float32Array => padTextStates(p.data, p.shape, rows, width, p.source);
+  const positive = pad(text.positive);
+  const negative = text.negative !== undefined ? pad(text.negative) : new Float32Array(positive.length);
+  const rng = new NormalRng(flags.seed !== undefined ? parseInteger(flags.seed, '--seed', 0) : 0);
+  let initialNoise: Float32Array;
+  if (flags.init !== undefined) {
+    initialNoise = readInitialNoise(flags.init, model.shape);
+  } else {
+    initialNoise = new Float32Array(numel(model.shape));
+    rng.fill(initialNoise);
   }
-  // The transformer is released before the decoder loads: at Wan's sizes both would not fit in memory at once.
-  const clip = ext === '.gif' ? await writeDecodedClip(model, result.x, stem, { ...graph, scale, fps, mp4: flags.mp4 !== false }) : undefined;
-  if (clip === undefined) writeNpy(flags.out, result.x, model.shape);
+  const noise: NoiseSource = flags.noise !== undefined ? new NpyNoiseStream(flags.noise, model.shape) : rng;
+  const given = flags.conditionLatent !== undefined ? readConditionLatent(flags.conditionLatent, model.shape) : undefined;
+  const progress = samplingProgress(plannedNfe(req.config), 'sampling');
+  // With --out x.npy the latent is the only file written (a run that fails leaves nothing behind).
+  const preview = req.ext === '.gif' && model.shape[0] === WAN21_LATENT_RGB.weights.length ? previewFileObserver(`${req.stem}.preview.png`, model.shape) : undefined;
+  const t0 = performance.now();
+  const result = await sampleFolderModel(model, {
+    config: req.config,
+    positive,
+    negative,
+    initialNoise,
+    noise,
+    ...(given !== undefined ? { given } : {}),
+    observer: (r) => {
+      progress.observe(r);
+      preview?.(r);
+    },
+  });
+  progress.finish();
+  return { result, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The terminal preview (on a terminal), then the run's summary line, or JSON. */
+function reportRun(flags: FolderFlags, req: FolderRequest, model: FolderModel, text: FolderTextStates, run: { result: RunResult; seconds: number }, clip: ClipOutputs | undefined): void {
+  const { result, seconds } = run;
   if (process.stderr.isTTY === true && flags.json !== true && model.shape[0] === WAN21_LATENT_RGB.weights.length) {
-    const file = clip !== undefined ? `; ${stem}.preview.png has x̂0 of the last step` : '';
+    const file = clip !== undefined ? `; ${req.stem}.preview.png has x̂0 of the last step` : '';
     process.stderr.write(`latent preview (middle frame, Wan's latent-to-RGB factors${file}):\n${terminalPreview(result.x, model.shape)}`);
   }
   const summary = {
-    out: flags.out,
+    out: req.out,
     shape: `[${model.shape.join(', ')}]`,
     nfe: result.nfe,
     nfeSaved: result.nfeSaved,
@@ -179,4 +202,19 @@ export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
     const rest = Object.entries(summary).filter(([k]) => k !== 'nfe' && k !== 'out' && k !== 'shape').map(([k, v]) => `${k} ${v}`);
     process.stdout.write(`nfe ${result.nfe}\nout ${summary.out} · latent ${summary.shape} · ${rest.join(' · ')}\n`);
   }
+}
+
+export async function runFolderGenerate(flags: FolderFlags): Promise<void> {
+  const req = checkFolderFlags(flags);
+  const { text, model } = await loadInputsAndModel(flags, req);
+  let run: { result: RunResult; seconds: number };
+  try {
+    run = await sampleLoaded(flags, req, text, model);
+  } finally {
+    await model.dispose();
+  }
+  // The transformer is released before the decoder loads: at Wan's sizes both would not fit in memory at once.
+  const clip = req.ext === '.gif' ? await writeDecodedClip(model, run.result.x, req.stem, { ...req.graph, scale: req.scale, fps: req.fps, mp4: flags.mp4 !== false }) : undefined;
+  if (clip === undefined) writeNpy(req.out, run.result.x, model.shape);
+  reportRun(flags, req, model, text, run, clip);
 }

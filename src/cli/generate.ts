@@ -10,7 +10,7 @@ import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-op
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
-import { writeDataset } from '../world/dataset.js';
+import { writeDataset } from '../world/dataset/export.js';
 import { samplingProgress } from './progress.js';
 import { generateClipsOnQueue } from '../queue/generate.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';

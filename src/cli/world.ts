@@ -6,7 +6,7 @@ import { encodeGif } from '../io/gif.js';
 import { makeWorld, type WorldConfig } from '../world/config.js';
 import { SCENARIOS, getScenario, simulateClip } from '../world/scenarios.js';
 import { renderClip } from '../world/render.js';
-import { exportDataset } from '../world/dataset.js';
+import { exportDataset } from '../world/dataset/export.js';
 import { corruptClip, CORRUPTIONS, type CorruptionKind } from '../world/corrupt.js';
 
 export function parseIntFlag(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -23,7 +23,7 @@ import {
   type RefineOptions,
 } from './refine.js';
 import { gridSteps, type SigmaGrid } from './schedules.js';
-import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions } from './solvers.js';
+import { applyStep, createSolver, heunCorrect, type SolverName, type SolverOptions, type SolverRun, type StepCoefficients } from './solvers.js';
 import { formatShape, numel, positions } from './tensor.js';
 
 /** What a step observer sees. Buffers are only valid during the callback: copy what you keep. */
@@ -73,6 +73,186 @@ export interface SampleResult {
 /** Latent size (values) from which a refined run allocates its buffers in a kernel arena. */
 const KERNEL_MIN_SIZE = 1 << 16;
 
+/** One run's fixed inputs, its buffers (allocated once) and its counters. */
+interface Run {
+  readonly model: GuidedVelocity;
+  readonly solver: SolverRun;
+  readonly refine: RefineOptions | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly size: number;
+  /** Latent positions (F·H·W) the mask is over. */
+  readonly P: number;
+  /** Stop a step's inner loop once the uncertain fraction falls below this. */
+  readonly stopBelow: number;
+  /** Whether the next Perturb's noise is drawn while the model evaluates. */
+  readonly prefetch: boolean;
+  readonly arena: KernelArena | null;
+  /** The state at the current step's σ, and the buffer the step writes. */
+  cur: Float32Array;
+  next: Float32Array;
+  readonly v: Float32Array;
+  readonly x0: Float32Array;
+  readonly xk: Float32Array;
+  readonly vk: Float32Array;
+  readonly fusedState: Float32Array;
+  readonly usum: Float32Array;
+  readonly certain: Uint8Array;
+  readonly runs: UncertainRuns;
+  readonly epsNext: Float32Array;
+  /** epsNext holds a drawn Perturb noise not yet used. */
+  haveEps: boolean;
+  /** The current step's inner iterations (0 for a plain step) and, refined, the fraction still uncertain at its end. */
+  stepInner: number;
+  stepUncertain: number | null;
+  nfe: number;
+  refinedSteps: number;
+  innerTotal: number;
+  nfeSaved: number;
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError('sampling was cancelled');
+}
+
+/** The run's buffers: the refinement ones only when a plan exists, in a kernel arena for large latents. */
+function createRun(model: GuidedVelocity, x: Float32Array, solver: SolverRun, options: SampleOptions): Run {
+  const size = x.length;
+  const refine = options.refine;
+  const P = positions(model.shape);
+  const needRefine = refine !== undefined && refine.plan.size > 0;
+  // Noise for the next Perturb is drawn while the model evaluates (the main thread is idle then),
+  // speculatively when the loop may still stop early; an unused draw is rolled back.
+  const noise = refine?.noise;
+  const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
+  // The buffers the P&P kernels touch share one WebAssembly memory, so the kernels run in SIMD (kernels.ts).
+  // Small latents keep ordinary arrays: there an arena's setup (tens of µs) costs more than the kernels save.
+  const arena = needRefine && size >= KERNEL_MIN_SIZE ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
+  const buffer = (n: number): Float32Array => arena?.float32(n) ?? new Float32Array(n);
+  const cur = buffer(size);
+  cur.set(x);
+  const next = buffer(size);
+  const v = new Float32Array(size);
+  const x0 = buffer(size);
+  const xk = needRefine ? buffer(size) : v;
+  const vk = needRefine ? buffer(size) : v;
+  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
+  const usum = needRefine ? buffer(P) : new Float32Array(0);
+  const certain = new Uint8Array(needRefine ? P : 0);
+  const runs = new UncertainRuns(needRefine ? P : 0);
+  const epsNext = prefetch ? buffer(size) : v;
+  return {
+    model,
+    solver,
+    refine,
+    signal: options.signal,
+    size,
+    P,
+    stopBelow: refine?.stopWhenUncertainBelow ?? OFFICIAL_EARLY_EXIT,
+    prefetch,
+    arena,
+    cur,
+    next,
+    v,
+    x0,
+    xk,
+    vk,
+    fusedState,
+    usum,
+    certain,
+    runs,
+    epsNext,
+    haveEps: false,
+    stepInner: 0,
+    stepUncertain: null,
+    nfe: 0,
+    refinedSteps: 0,
+    innerTotal: 0,
+    nfeSaved: 0,
+  };
+}
+
+/** The outer evaluation at cur and its clean prediction x0 (drawing the first Perturb's noise meanwhile when K > 0). */
+async function evaluateOuter(run: Run, info: StepInfo, K: number): Promise<void> {
+  const { cur, v, x0, size } = run;
+  const outer = run.model.evaluate(cur, info, v);
+  const noise = run.refine?.noise;
+  if (run.prefetch && K > 0 && noise !== undefined) {
+    noise.fill(run.epsNext);
+    run.haveEps = true;
+  }
+  run.nfe += await outer;
+  const sigma = info.sigma;
+  for (let j = 0; j < size; j++) x0[j] = cur[j] - sigma * v[j];
+}
+
+/**
+ * A refined step: a fresh mask, the state fused from here on (multistep solvers), then the inner iterations.
+ * Returns the state the step commits.
+ */
+async function refineStep(run: Run, refine: RefineOptions, info: StepInfo, K: number, co: StepCoefficients, state: Float32Array): Promise<Float32Array> {
+  run.refinedSteps++;
+  run.certain.fill(0);
+  run.runs.reset();
+  let committed = state;
+  if (run.solver.historyUsesState) {
+    run.fusedState.set(state);
+    committed = run.fusedState;
+  }
+  const inner = await innerIterations(run, refine, info, K, co);
+  run.stepInner = inner;
+  run.stepUncertain = 1 - (run.P - run.runs.size) / run.P;
+  run.innerTotal += inner;
+  run.nfeSaved += K - inner;
+  return committed;
+}
+
+/**
+ * Up to K inner iterations of a refined step: Perturb the fused x0, evaluate, fuse where still uncertain; stops
+ * early once few enough positions stay uncertain. Returns the number of iterations run.
+ */
+async function innerIterations(run: Run, refine: RefineOptions, info: StepInfo, K: number, co: StepCoefficients): Promise<number> {
+  const { model, solver, xk, vk, x0, epsNext, runs, P } = run;
+  const sigma = info.sigma;
+  let inner = 0;
+  // Set when the previous iteration's fusion already wrote this iteration's Perturb into xk.
+  let perturbed = false;
+  for (let k = 1; k <= K; k++) {
+    throwIfCancelled(run.signal);
+    if (perturbed) {
+      perturbed = false;
+      run.haveEps = false;
+    } else if (run.haveEps) {
+      perturb(xk, x0, epsNext, sigma);
+      run.haveEps = false;
+    } else {
+      refine.noise.fillAffine(xk, x0, 1 - sigma, sigma);
+    }
+    const evaluation = model.evaluate(xk, info, vk);
+    const speculative = run.prefetch && k < K;
+    if (speculative) {
+      refine.noise.checkpoint?.();
+      refine.noise.fill(epsNext);
+      run.haveEps = true;
+    }
+    run.nfe += await evaluation;
+    inner++;
+    if (runs.size > 0) {
+      // Where still uncertain, the step takes this iteration's prediction and candidate.
+      const target = { next: run.next, x0, state: solver.historyUsesState ? run.fusedState : null, co };
+      refineIteration(target, xk, vk, sigma, refine.tau, run.usum, run.certain, runs, run.haveEps ? epsNext : null);
+      perturbed = run.haveEps;
+    }
+    if (runs.size / P < run.stopBelow) {
+      if (speculative) {
+        refine.noise.rollback?.();
+        run.haveEps = false;
+      }
+      break;
+    }
+  }
+  return inner;
+}
+
 /** Sample with any solver. `x` is the state at grid.sigmas[0] (pure noise for a full grid). */
 export async function sample(
   solverName: SolverName,
@@ -93,117 +273,33 @@ export async function sample(
     checkRefineOptions(refine);
     checkPlan(refine.plan, totalSteps);
   }
-  const stopBelow = refine?.stopWhenUncertainBelow ?? OFFICIAL_EARLY_EXIT;
-  const P = positions(model.shape);
   const solver = createSolver(solverName, grid, size, options);
-
-  // Refinement buffers, allocated once per run when a plan exists.
-  const needRefine = refine !== undefined && refine.plan.size > 0;
-  // Noise for the next Perturb is drawn while the model evaluates (the main thread is idle then),
-  // speculatively when the loop may still stop early; an unused draw is rolled back.
-  const noise = refine?.noise;
-  const prefetch = needRefine && noise?.checkpoint !== undefined && noise.rollback !== undefined;
-  // The buffers the P&P kernels touch share one WebAssembly memory, so the kernels run in SIMD (kernels.ts).
-  // Small latents keep ordinary arrays: there an arena's setup (tens of µs) costs more than the kernels save.
-  const arena = needRefine && size >= KERNEL_MIN_SIZE ? KernelArena.create((prefetch ? 6 : 5) * KernelArena.footprint(size) + KernelArena.footprint(P)) : null;
-  const buffer = (n: number): Float32Array => arena?.float32(n) ?? new Float32Array(n);
-
-  let cur = buffer(size);
-  cur.set(x);
-  let next = buffer(size);
-  const v = new Float32Array(size);
-  const x0 = buffer(size);
-  const xk = needRefine ? buffer(size) : v;
-  const vk = needRefine ? buffer(size) : v;
-  const fusedState = needRefine && solver.historyUsesState ? new Float32Array(size) : v;
-  const usum = needRefine ? buffer(P) : new Float32Array(0);
-  const certain = new Uint8Array(needRefine ? P : 0);
-  const runs = new UncertainRuns(needRefine ? P : 0);
-  const epsNext = prefetch ? buffer(size) : v;
-  let haveEps = false;
-
-  let nfe = 0;
-  let refinedSteps = 0;
-  let innerTotal = 0;
-  let nfeSaved = 0;
+  const run = createRun(model, x, solver, options);
+  const { x0, v, certain } = run;
 
   for (let i = 0; i < steps; i++) {
-    if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
+    throwIfCancelled(options.signal);
     const sigma = grid.sigmas[i];
     const info: StepInfo = { step: i + offset, sigma };
     const K = refine?.plan.get(i + offset) ?? 0;
-    const outer = model.evaluate(cur, info, v);
-    if (prefetch && K > 0 && noise !== undefined) {
-      noise.fill(epsNext);
-      haveEps = true;
-    }
-    nfe += await outer;
-    for (let j = 0; j < size; j++) x0[j] = cur[j] - sigma * v[j];
-    let state = solver.prepare(i, cur, x0);
+    await evaluateOuter(run, info, K);
+    let state = solver.prepare(i, run.cur, x0);
     const co = solver.coefficients(i);
-    applyStep(next, co, state, x0, v);
+    applyStep(run.next, co, state, x0, v);
 
-    let inner = 0;
-    let uncertainFraction: number | null = null;
-    if (refine !== undefined && K > 0) {
-      refinedSteps++;
-      certain.fill(0);
-      runs.reset();
-      if (solver.historyUsesState) {
-        fusedState.set(state);
-        state = fusedState;
-      }
-      // Set when the previous iteration's fusion already wrote this iteration's Perturb into xk.
-      let perturbed = false;
-      for (let k = 1; k <= K; k++) {
-        if (options.signal?.aborted) throw new CancelledError('sampling was cancelled');
-        if (perturbed) {
-          perturbed = false;
-          haveEps = false;
-        } else if (haveEps) {
-          perturb(xk, x0, epsNext, sigma);
-          haveEps = false;
-        } else {
-          refine.noise.fillAffine(xk, x0, 1 - sigma, sigma);
-        }
-        const evaluation = model.evaluate(xk, info, vk);
-        const speculative = prefetch && k < K;
-        if (speculative) {
-          refine.noise.checkpoint?.();
-          refine.noise.fill(epsNext);
-          haveEps = true;
-        }
-        nfe += await evaluation;
-        inner++;
-        if (runs.size > 0) {
-          // Where still uncertain, the step takes this iteration's prediction and candidate.
-          const target = { next, x0, state: solver.historyUsesState ? fusedState : null, co };
-          refineIteration(target, xk, vk, sigma, refine.tau, usum, certain, runs, haveEps ? epsNext : null);
-          perturbed = haveEps;
-        }
-        if (runs.size / P < stopBelow) {
-          if (speculative) {
-            refine.noise.rollback?.();
-            haveEps = false;
-          }
-          break;
-        }
-      }
-      const certainCount = P - runs.size;
-      uncertainFraction = 1 - certainCount / P;
-      innerTotal += inner;
-      nfeSaved += K - inner;
-    }
+    run.stepInner = 0;
+    run.stepUncertain = null;
+    if (refine !== undefined && K > 0) state = await refineStep(run, refine, info, K, co, state);
     const sigmaNext = grid.sigmas[i + 1];
     if (solver.secondStage && sigmaNext > 0) {
       // v is free once the step is built: it takes the velocity at the step's (fused) end point.
-      nfe += await model.evaluate(next, { step: i + offset, sigma: sigmaNext }, v);
-      heunCorrect(next, x0, v, sigma, sigmaNext);
+      run.nfe += await model.evaluate(run.next, { step: i + offset, sigma: sigmaNext }, v);
+      heunCorrect(run.next, x0, v, sigma, sigmaNext);
     }
     solver.commit(i, state, x0);
-    const t = cur;
-    cur = next;
-    next = t;
+    const t = run.cur;
+    run.cur = run.next;
+    run.next = t;
     if (options.observer !== undefined) {
       await options.observer({
         step: i + offset,
@@ -211,17 +307,18 @@ export async function sample(
         sigma,
         sigmaNext,
         timestep: model.timestep(sigma),
-        nfe,
-        x: cur,
+        nfe: run.nfe,
+        x: run.cur,
         x0,
-        certain: inner > 0 ? certain : null,
-        uncertainFraction,
-        innerIterations: inner,
+        certain: run.stepInner > 0 ? certain : null,
+        uncertainFraction: run.stepUncertain,
+        innerIterations: run.stepInner,
       });
     }
   }
   // An arena's array would keep the whole arena alive: hand back a buffer of its own.
-  return { x: arena === null ? cur : cur.slice(), nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
+  const { cur, arena } = run;
+  return { x: arena === null ? cur : cur.slice(), nfe: run.nfe, refinedSteps: run.refinedSteps, innerIterations: run.innerTotal, nfeSaved: run.nfeSaved };
 }
 
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */

@@ -1,13 +1,13 @@
 /** Per-clip metrics: track once, then validity, law residual, violation flag, scenario match, trajectory error, temporal analogues. */
 import { PALETTE, physics, type WorldConfig } from '../world/config.js';
 import { getScenario, type Scenario } from '../world/scenarios.js';
-import type { ClipInfo } from '../world/dataset.js';
+import type { ClipInfo } from '../world/dataset/schema.js';
 import { Tracker, isPresent, type Track, type VideoView } from './track.js';
 import { validity, type InvalidReason } from './metrics/validity.js';
 import { fitLaw, type LawFit } from './metrics/law.js';
 import { scenarioMatch } from './metrics/scenario.js';
 import { trajectoryError } from './metrics/trajectory.js';
-import { temporalMetrics, BG_DRIFT_LIMIT } from './metrics/temporal.js';
+import { temporalMetrics, BG_DRIFT_LIMIT, type Temporal } from './metrics/temporal.js';
 import { LAW_RESIDUAL_LIMIT_PX } from './floor.js';
 
 /** Limits of the physics-violation flag (besides invalidity and the residual limit). */
@@ -18,7 +18,8 @@ export const JUMP_LIMIT_PX = 1.0;
 
 export type ViolationReason = 'invalid' | 'residual' | 'gravity' | 'restitution' | 'penetration' | 'jump' | 'unexplained-contact';
 
-export interface ClipMetrics {
+/** Per-clip metrics; the temporal analogues (flicker, motion, consistency, background) come from Temporal. */
+export interface ClipMetrics extends Temporal {
   scenario: string;
   valid: boolean;
   invalidReasons: InvalidReason[];
@@ -43,17 +44,8 @@ export interface ClipMetrics {
   /** NaN when the entry has no true states. */
   trajectoryErrorPx: number;
   velocityErrorPx: number;
-  flicker: number;
-  flickerBg: number;
-  motionSmoothness: number;
-  dynamicDegree: number;
-  frozen: boolean;
-  meanSpeedPx: number;
-  subjectConsistency: number;
-  backgroundConsistency: number;
-  bgDrift: number;
+  /** bgDrift above BG_DRIFT_LIMIT. */
   bgDrifting: boolean;
-  bgOffset: number;
 }
 
 /** Metrics plus what the set metrics need. */

@@ -4,7 +4,7 @@
  * turned from fail to pass and back. This is how two models or two samplers are compared on the same seeds.
  */
 import { UsageError } from '../errors.js';
-import type { ClipInfo } from '../world/dataset.js';
+import type { ClipInfo } from '../world/dataset/schema.js';
 import type { ClipMetrics } from './clip.js';
 import { fmtInterval, formatTable, REPORTED_METRICS } from './report.js';
 import { bootstrapMean, type Interval } from './stats.js';

@@ -5,7 +5,9 @@
  */
 import { UsageError } from '../errors.js';
 import type { WorldConfig } from '../world/config.js';
-import { clipInfoFromTruth, generateTrueClips, loadDataset, type ClipInfo, type Dataset, type VideoBatch } from '../world/dataset.js';
+import type { ClipInfo, Dataset, VideoBatch } from '../world/dataset/schema.js';
+import { clipInfoFromTruth, generateTrueClips } from '../world/dataset/truth.js';
+import { loadDataset } from '../world/dataset/load.js';
 import { getScenario } from '../world/scenarios.js';
 import { hashSeed } from '../world/rng.js';
 import { Tracker, clipView } from './track.js';
@@ -125,7 +127,7 @@ export function evaluateVideos(ds: Dataset, opts: EvaluateOptions = {}): EvalRes
   return { report, generated, reference };
 }
 
-/** Evaluate a dataset directory (see src/world/dataset.ts for the format) or an in-memory dataset. */
+/** Evaluate a dataset directory (see src/world/dataset/schema.ts for the format) or an in-memory dataset. */
 export function evaluateDataset(source: string | Dataset, opts: EvaluateOptions = {}): EvalResult {
   return evaluateVideos(typeof source === 'string' ? loadDataset(source) : source, opts);
 }

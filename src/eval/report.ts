@@ -7,8 +7,15 @@ import { LAW_RESIDUAL_FLOOR_PX, LAW_RESIDUAL_LIMIT_PX, TRAJECTORY_FLOOR_PX } fro
 type Extract = (m: ClipMetrics) => number;
 const b = (v: boolean): number => (v ? 1 : 0);
 
-/** Reported per-clip metrics: key in the JSON, description, extractor. Rates are means of 0/1 flags. */
-export const REPORTED_METRICS: readonly { key: string; label: string; get: Extract }[] = [
+/** A reported per-clip metric: key in the JSON, description, extractor. */
+export interface ReportedMetric {
+  key: string;
+  label: string;
+  get: Extract;
+}
+
+/** Reported per-clip metrics. Rates are means of 0/1 flags. */
+export const REPORTED_METRICS = [
   { key: 'validity', label: 'valid clips (fraction)', get: (m) => b(m.valid) },
   { key: 'violationRate', label: 'physics-violation rate', get: (m) => b(m.violation) },
   { key: 'scenarioMatch', label: 'scenario match (fraction)', get: (m) => b(m.scenarioMatch) },
@@ -27,7 +34,9 @@ export const REPORTED_METRICS: readonly { key: string; label: string; get: Extra
   { key: 'backgroundConsistency', label: 'background consistency', get: (m) => m.backgroundConsistency },
   { key: 'bgDrift', label: 'background colour drift (RGB)', get: (m) => m.bgDrift },
   { key: 'bgDriftRate', label: 'drifting background (fraction)', get: (m) => b(m.bgDrifting) },
-];
+] as const satisfies readonly ReportedMetric[];
+
+export type ReportedMetricKey = (typeof REPORTED_METRICS)[number]['key'];
 
 export interface MetricRow {
   label: string;
@@ -42,27 +51,10 @@ export interface ScenarioRow {
   scenarioMatch: number;
 }
 
-export interface EvalReport {
+/** The report; each reported metric's key holds the mean over the generated clips. */
+export interface EvalReport extends Record<ReportedMetricKey, number> {
   clips: number;
   referenceClips: number;
-  validity: number;
-  violationRate: number;
-  scenarioMatch: number;
-  lawResidualPx: number;
-  gravityError: number;
-  restitution: number;
-  penetrationPx: number;
-  trajectoryErrorPx: number;
-  velocityErrorPx: number;
-  flicker: number;
-  flickerBg: number;
-  motionSmoothness: number;
-  dynamicDegree: number;
-  frozenRate: number;
-  subjectConsistency: number;
-  backgroundConsistency: number;
-  bgDrift: number;
-  bgDriftRate: number;
   /** Every metric with its 95% bootstrap interval and the floor (true clips) beside it. */
   metrics: Record<string, MetricRow>;
   /** Set metrics against the fresh true clips; setFloor: one half of the true clips against the other half. */
@@ -102,7 +94,7 @@ export function buildReport(
   opts: ReportOptions = {},
 ): EvalReport {
   const metrics: Record<string, MetricRow> = {};
-  const means: Record<string, number> = {};
+  const means = {} as Record<ReportedMetricKey, number>;
   for (const [i, m] of REPORTED_METRICS.entries()) {
     const seed = (opts.seed ?? 0xb007) + i;
     const value = bootstrapMean(generated.map(m.get), { resamples: opts.resamples, seed });
@@ -119,24 +111,7 @@ export function buildReport(
   return {
     clips: generated.length,
     referenceClips: reference.length,
-    validity: means.validity,
-    violationRate: means.violationRate,
-    scenarioMatch: means.scenarioMatch,
-    lawResidualPx: means.lawResidualPx,
-    gravityError: means.gravityError,
-    restitution: means.restitution,
-    penetrationPx: means.penetrationPx,
-    trajectoryErrorPx: means.trajectoryErrorPx,
-    velocityErrorPx: means.velocityErrorPx,
-    flicker: means.flicker,
-    flickerBg: means.flickerBg,
-    motionSmoothness: means.motionSmoothness,
-    dynamicDegree: means.dynamicDegree,
-    frozenRate: means.frozenRate,
-    subjectConsistency: means.subjectConsistency,
-    backgroundConsistency: means.backgroundConsistency,
-    bgDrift: means.bgDrift,
-    bgDriftRate: means.bgDriftRate,
+    ...means,
     metrics,
     set,
     setFloor,

@@ -138,6 +138,11 @@ export class Tracker {
   private readonly A: Float64Array;
   private readonly nominalA: Float64Array;
   private readonly alphaAll: Float32Array;
+  /** The 3×3 neighbourhood of the pixel being visited: [yLo, yHi, xLo, xHi]. */
+  private readonly box = new Int32Array(4);
+  /** Largest component of the last labelComponents pass: its label and size. */
+  private mainLabel = 0;
+  private mainSize = 0;
 
   /** A tracker for clips of this world: its size, the ball palette and the world's background colour. */
   static forWorld(world: { readonly frames: number; readonly height: number; readonly width: number; readonly background: Rgb }): Tracker {
@@ -252,22 +257,37 @@ export class Tracker {
     return foreign;
   }
 
+  /** Frame t: 1. pixels and background, 2. unmixing matrix, 3. coverages, 4. each colour's components and moments. */
   private trackFrame(video: VideoView, t: number): void {
-    const { F, H, W, K } = this;
+    const bg = this.convertFrame(video, t);
+    // 2. unmixing matrix for this frame's background
+    const A = solvePseudoInverse(this.palette.colours, bg, this.A) ? this.A : this.nominalA;
+    const bgUsed = A === this.A ? bg : [...this.palette.background];
+    this.out.foreignPixels[t] = this.unmix(t, A, bgUsed);
+    for (let k = 0; k < this.K; k++) this.measureColour(t, k);
+    // clear the generation stamps long before they could overflow
+    if (this.stamp > 0x3fffffff) {
+      this.stamp = 0;
+      this.labels.fill(0);
+      this.near.fill(0);
+    }
+  }
+
+  /** 1. Frame t's pixels → floats 0–255 in out.pixels; returns the per-channel median, the frame's background. */
+  private convertFrame(video: VideoView, t: number): number[] {
+    const { F, H, W } = this;
     const HW = H * W;
     const o = this.out;
-    const pix = o.pixels;
     const pBase = t * 3 * HW;
     const src = video.data;
-    // 1. pixels → floats 0–255 and per-channel median background
     const bg = [0, 0, 0];
     const hist = this.hist;
     for (let c = 0; c < 3; c++) {
       const s = video.offset + c * F * HW + t * HW;
       const d = pBase + c * HW;
       hist.fill(0);
-      if (src instanceof Float32Array) convertFloat(src, s, pix, d, HW, hist);
-      else convertBytes(src, s, pix, d, HW, hist);
+      if (src instanceof Float32Array) convertFloat(src, s, o.pixels, d, HW, hist);
+      else convertBytes(src, s, o.pixels, d, HW, hist);
       let acc = 0;
       let m = 0;
       for (; m < 256; m++) {
@@ -277,26 +297,30 @@ export class Tracker {
       bg[c] = m;
       o.background[t * 3 + c] = m;
     }
-    // 2. unmixing matrix for this frame's background
-    const A = solvePseudoInverse(this.palette.colours, bg, this.A) ? this.A : this.nominalA;
-    const bgUsed = A === this.A ? bg : [...this.palette.background];
-    // 3. coverages, core and faint pixel lists
-    const alpha = this.alphaAll;
-    const coreList = this.coreList;
-    const faintList = this.faintList;
-    const coreCount = this.coreCount;
-    const faintCount = this.faintCount;
-    coreCount.fill(0);
-    faintCount.fill(0);
-    let foreign = 0;
-    const bgMask = o.bgMask;
+    return bg;
+  }
+
+  /** 3. Coverages of frame t, its core and faint pixel lists and background mask; returns the foreign-pixel count. */
+  private unmix(t: number, A: Float64Array, bgUsed: readonly number[]): number {
+    const HW = this.H * this.W;
+    const pBase = t * 3 * HW;
     const mBase = t * HW;
-    const b0 = bgUsed[0];
-    const b1 = bgUsed[1];
-    const b2 = bgUsed[2];
-    if (K === 3) {
-      foreign = this.unmix3(pix, pBase, b0, b1, b2, A, bgMask, mBase);
-    } else for (let i = 0; i < HW; i++) {
+    this.coreCount.fill(0);
+    this.faintCount.fill(0);
+    if (this.K === 3) return this.unmix3(this.out.pixels, pBase, bgUsed[0], bgUsed[1], bgUsed[2], A, this.out.bgMask, mBase);
+    return this.unmixAny(pBase, bgUsed[0], bgUsed[1], bgUsed[2], A, mBase);
+  }
+
+  /** Coverage pass for any number of palette colours; returns the foreign-pixel count. */
+  private unmixAny(pBase: number, b0: number, b1: number, b2: number, A: Float64Array, mBase: number): number {
+    const K = this.K;
+    const HW = this.H * this.W;
+    const pix = this.out.pixels;
+    const bgMask = this.out.bgMask;
+    const alpha = this.alphaAll;
+    const { coreList, faintList, coreCount, faintCount } = this;
+    let foreign = 0;
+    for (let i = 0; i < HW; i++) {
       const dr = pix[pBase + i] - b0;
       const dg = pix[pBase + HW + i] - b1;
       const db = pix[pBase + 2 * HW + i] - b2;
@@ -317,130 +341,160 @@ export class Tracker {
       if (nCore > 1 || dark) foreign++;
       bgMask[mBase + i] = maxAbs < BG_ALPHA ? 1 : 0;
     }
-    o.foreignPixels[t] = foreign;
-    // 4. per colour: components, main component, soft moments
-    const labels = this.labels;
-    const stack = this.stack;
-    const near = this.near;
-    const mainList = this.mainList;
-    for (let k = 0; k < K; k++) {
-      const ak = k * HW;
-      const fk = t * K + k;
-      const aOut = fk * HW;
-      o.alpha.fill(0, aOut, aOut + HW);
-      // labels ≥ base belong to this pass; everything below is stale
-      const base = this.stamp + 1;
-      let nComp = 0;
-      let mainLabel = 0;
-      let mainSize = 0;
-      const cl = coreList[k];
-      const nCoreK = coreCount[k];
-      for (let c = 0; c < nCoreK; c++) {
-        const i = cl[c];
-        if (labels[i] >= base) continue;
-        nComp++;
-        const label = base + nComp - 1;
-        let size = 0;
-        let sp = 0;
-        stack[sp++] = i;
-        labels[i] = label;
-        while (sp > 0) {
-          const p = stack[--sp];
-          size++;
-          const py = (p / W) | 0;
-          const px = p - py * W;
-          const yLo = py > 0 ? py - 1 : 0;
-          const yHi = py < H - 1 ? py + 1 : H - 1;
-          const xLo = px > 0 ? px - 1 : 0;
-          const xHi = px < W - 1 ? px + 1 : W - 1;
-          for (let yy = yLo; yy <= yHi; yy++) {
-            for (let xx = xLo; xx <= xHi; xx++) {
-              const q = yy * W + xx;
-              if (labels[q] < base && alpha[ak + q] > CORE_ALPHA) {
-                labels[q] = label;
-                stack[sp++] = q;
-              }
+    return foreign;
+  }
+
+  /** 4. Colour k in frame t: components of its core mask, the main one, and its soft moments and stray pixels. */
+  private measureColour(t: number, k: number): void {
+    const o = this.out;
+    const HW = this.H * this.W;
+    const fk = t * this.K + k;
+    const aOut = fk * HW;
+    o.alpha.fill(0, aOut, aOut + HW);
+    const nComp = this.labelComponents(k);
+    const mainSize = this.mainSize;
+    const nCoreK = this.coreCount[k];
+    o.components[fk] = nComp;
+    o.mainPixels[fk] = mainSize;
+    if (mainSize < MIN_PRESENT_PIXELS) {
+      o.area[fk] = NaN;
+      o.cx[fk] = NaN;
+      o.cy[fk] = NaN;
+      o.radius[fk] = NaN;
+      o.meanRgb[fk * 3] = o.meanRgb[fk * 3 + 1] = o.meanRgb[fk * 3 + 2] = NaN;
+      // every core pixel of an absent colour is stray
+      o.strayPixels[fk] = nCoreK;
+      return;
+    }
+    this.measureMain(t, k);
+  }
+
+  /**
+   * 8-connected components of colour k's core pixels (flood fill); returns their number and leaves the largest
+   * in mainLabel and mainSize.
+   */
+  private labelComponents(k: number): number {
+    const { H, W } = this;
+    const ak = k * H * W;
+    const { labels, stack, alphaAll: alpha, box } = this;
+    // labels ≥ base belong to this pass; everything below is stale
+    const base = this.stamp + 1;
+    let nComp = 0;
+    let mainLabel = 0;
+    let mainSize = 0;
+    const cl = this.coreList[k];
+    const nCoreK = this.coreCount[k];
+    for (let c = 0; c < nCoreK; c++) {
+      const i = cl[c];
+      if (labels[i] >= base) continue;
+      nComp++;
+      const label = base + nComp - 1;
+      let size = 0;
+      let sp = 0;
+      stack[sp++] = i;
+      labels[i] = label;
+      while (sp > 0) {
+        const p = stack[--sp];
+        size++;
+        neighbourhood(p, W, H, box);
+        for (let yy = box[0]; yy <= box[1]; yy++) {
+          for (let xx = box[2]; xx <= box[3]; xx++) {
+            const q = yy * W + xx;
+            if (labels[q] < base && alpha[ak + q] > CORE_ALPHA) {
+              labels[q] = label;
+              stack[sp++] = q;
             }
           }
         }
-        if (size > mainSize) {
-          mainSize = size;
-          mainLabel = label;
-        }
       }
-      this.stamp = base + nComp;
-      o.components[fk] = nComp;
-      o.mainPixels[fk] = mainSize;
-      let stray = nCoreK - mainSize;
-      if (mainSize < MIN_PRESENT_PIXELS) {
-        o.area[fk] = NaN;
-        o.cx[fk] = NaN;
-        o.cy[fk] = NaN;
-        o.radius[fk] = NaN;
-        o.meanRgb[fk * 3] = o.meanRgb[fk * 3 + 1] = o.meanRgb[fk * 3 + 2] = NaN;
-        // every core pixel of an absent colour is stray
-        o.strayPixels[fk] = nCoreK;
-        continue;
+      if (size > mainSize) {
+        mainSize = size;
+        mainLabel = label;
       }
-      // dilate the main component by one pixel (near[i] === nearStamp)
-      const nearStamp = ++this.stamp;
-      let nMain = 0;
-      let sr = 0;
-      let sg = 0;
-      let sb = 0;
-      for (let c = 0; c < nCoreK; c++) {
-        const i = cl[c];
-        if (labels[i] !== mainLabel) continue;
-        mainList[nMain++] = i;
-        sr += pix[pBase + i];
-        sg += pix[pBase + HW + i];
-        sb += pix[pBase + 2 * HW + i];
-      }
-      o.meanRgb[fk * 3] = sr / mainSize;
-      o.meanRgb[fk * 3 + 1] = sg / mainSize;
-      o.meanRgb[fk * 3 + 2] = sb / mainSize;
-      let m0 = 0;
-      let mx = 0;
-      let my = 0;
-      for (let c = 0; c < nMain; c++) {
-        const i = mainList[c];
-        const py = (i / W) | 0;
-        const px = i - py * W;
-        const yLo = py > 0 ? py - 1 : 0;
-        const yHi = py < H - 1 ? py + 1 : H - 1;
-        const xLo = px > 0 ? px - 1 : 0;
-        const xHi = px < W - 1 ? px + 1 : W - 1;
-        for (let yy = yLo; yy <= yHi; yy++) {
-          for (let xx = xLo; xx <= xHi; xx++) {
-            const q = yy * W + xx;
-            if (near[q] === nearStamp) continue;
-            near[q] = nearStamp;
-            bgMask[mBase + q] = 0;
-            let a = alpha[ak + q];
-            if (!(a > 0)) continue;
-            if (a > 1) a = 1;
-            m0 += a;
-            mx += a * (xx + 0.5);
-            my += a * (yy + 0.5);
-            o.alpha[aOut + q] = a;
-          }
-        }
-      }
-      // faint pixels away from the main component are stray too (ghosts, smears)
-      const fl = faintList[k];
-      for (let c = 0; c < faintCount[k]; c++) if (near[fl[c]] !== nearStamp) stray++;
-      o.strayPixels[fk] = stray;
-      o.area[fk] = m0;
-      o.cx[fk] = mx / m0;
-      o.cy[fk] = my / m0;
-      o.radius[fk] = Math.sqrt(m0 / Math.PI);
     }
-    if (this.stamp > 0x3fffffff) {
-      this.stamp = 0;
-      labels.fill(0);
-      near.fill(0);
-    }
+    this.stamp = base + nComp;
+    this.mainLabel = mainLabel;
+    this.mainSize = mainSize;
+    return nComp;
   }
+
+  /**
+   * Colour k's main component in frame t: mean colour over its core, soft area and centroid over it dilated by one
+   * pixel (near[i] === nearStamp marks the dilated set), radius, and stray pixels outside it.
+   */
+  private measureMain(t: number, k: number): void {
+    const { H, W, box, near } = this;
+    const HW = H * W;
+    const o = this.out;
+    const pix = o.pixels;
+    const pBase = t * 3 * HW;
+    const mBase = t * HW;
+    const ak = k * HW;
+    const fk = t * this.K + k;
+    const aOut = fk * HW;
+    const alpha = this.alphaAll;
+    const mainList = this.mainList;
+    const mainLabel = this.mainLabel;
+    const mainSize = this.mainSize;
+    const cl = this.coreList[k];
+    const nCoreK = this.coreCount[k];
+    const nearStamp = ++this.stamp;
+    let nMain = 0;
+    let sr = 0;
+    let sg = 0;
+    let sb = 0;
+    for (let c = 0; c < nCoreK; c++) {
+      const i = cl[c];
+      if (this.labels[i] !== mainLabel) continue;
+      mainList[nMain++] = i;
+      sr += pix[pBase + i];
+      sg += pix[pBase + HW + i];
+      sb += pix[pBase + 2 * HW + i];
+    }
+    o.meanRgb[fk * 3] = sr / mainSize;
+    o.meanRgb[fk * 3 + 1] = sg / mainSize;
+    o.meanRgb[fk * 3 + 2] = sb / mainSize;
+    let m0 = 0;
+    let mx = 0;
+    let my = 0;
+    for (let c = 0; c < nMain; c++) {
+      neighbourhood(mainList[c], W, H, box);
+      for (let yy = box[0]; yy <= box[1]; yy++) {
+        for (let xx = box[2]; xx <= box[3]; xx++) {
+          const q = yy * W + xx;
+          if (near[q] === nearStamp) continue;
+          near[q] = nearStamp;
+          o.bgMask[mBase + q] = 0;
+          let a = alpha[ak + q];
+          if (!(a > 0)) continue;
+          if (a > 1) a = 1;
+          m0 += a;
+          mx += a * (xx + 0.5);
+          my += a * (yy + 0.5);
+          o.alpha[aOut + q] = a;
+        }
+      }
+    }
+    // faint pixels away from the main component are stray too (ghosts, smears)
+    let stray = nCoreK - mainSize;
+    const fl = this.faintList[k];
+    for (let c = 0; c < this.faintCount[k]; c++) if (near[fl[c]] !== nearStamp) stray++;
+    o.strayPixels[fk] = stray;
+    o.area[fk] = m0;
+    o.cx[fk] = mx / m0;
+    o.cy[fk] = my / m0;
+    o.radius[fk] = Math.sqrt(m0 / Math.PI);
+  }
+}
+
+/** The 3×3 neighbourhood of pixel p clipped to the frame, as [yLo, yHi, xLo, xHi] in `box`. */
+function neighbourhood(p: number, W: number, H: number, box: Int32Array): void {
+  const py = (p / W) | 0;
+  const px = p - py * W;
+  box[0] = py > 0 ? py - 1 : 0;
+  box[1] = py < H - 1 ? py + 1 : H - 1;
+  box[2] = px > 0 ? px - 1 : 0;
+  box[3] = px < W - 1 ? px + 1 : W - 1;
 }
 
 function convertBytes(src: Uint8Array, s: number, pix: Float32Array, d: number, n: number, hist: Int32Array): void {

@@ -75,133 +75,183 @@ function quadContact(a: number, b: number, c: number, dirAt: (s: number) => numb
   return best;
 }
 
-export function simulate(init: readonly BallInit[], p: SimParams): SimResult {
+/** Positions, velocities, radii and masses (∝ r²) of the balls, updated in place. */
+interface Balls {
+  n: number;
+  x: Float64Array;
+  y: Float64Array;
+  vx: Float64Array;
+  vy: Float64Array;
+  r: Float64Array;
+  m: Float64Array;
+}
+
+/** The earliest contact found so far: after `s` frames, of ball i with wall or ball `other`. */
+interface Contact {
+  s: number;
+  kind: 'none' | 'wall' | 'ball';
+  i: number;
+  other: number;
+}
+
+function initialBalls(init: readonly BallInit[]): Balls {
   const n = init.length;
-  const F = p.frames;
-  const W = p.width;
-  const H = p.height;
-  const g = p.gravity;
-  const maxEvents = p.maxEvents ?? 256;
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  const vx = new Float64Array(n);
-  const vy = new Float64Array(n);
-  const r = new Float64Array(n);
-  const m = new Float64Array(n);
+  const b: Balls = {
+    n,
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    vx: new Float64Array(n),
+    vy: new Float64Array(n),
+    r: new Float64Array(n),
+    m: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
-    x[i] = init[i].x;
-    y[i] = init[i].y;
-    vx[i] = init[i].vx;
-    vy[i] = init[i].vy;
-    r[i] = init[i].r;
-    m[i] = init[i].r * init[i].r;
+    b.x[i] = init[i].x;
+    b.y[i] = init[i].y;
+    b.vx[i] = init[i].vx;
+    b.vy[i] = init[i].vy;
+    b.r[i] = init[i].r;
+    b.m[i] = init[i].r * init[i].r;
   }
-  const states = new Float64Array(F * n * 4);
+  return b;
+}
+
+/** Store every ball's x, y, vx, vy as frame f of `states` ([frames, balls, 4]). */
+function record(b: Balls, states: Float64Array, f: number): void {
+  for (let i = 0; i < b.n; i++) {
+    const o = (f * b.n + i) * 4;
+    states[o] = b.x[i];
+    states[o + 1] = b.y[i];
+    states[o + 2] = b.vx[i];
+    states[o + 3] = b.vy[i];
+  }
+}
+
+/** Ballistic flight of every ball for s frames. */
+function drift(b: Balls, s: number, g: number): void {
+  for (let i = 0; i < b.n; i++) {
+    b.x[i] += b.vx[i] * s;
+    b.y[i] += b.vy[i] * s + 0.5 * g * s * s;
+    b.vy[i] += g * s;
+  }
+}
+
+/** Earlier wall contacts of ball i than `c.s` (side walls linear in time, top and floor quadratic with gravity). */
+function wallContact(b: Balls, i: number, p: SimParams, c: Contact): void {
+  const g = p.gravity;
+  const xi = b.x[i];
+  const yi = b.y[i];
+  const vxi = b.vx[i];
+  const vyi = b.vy[i];
+  const ri = b.r[i];
+  const found = (s: number, wall: number): void => {
+    if (s < c.s) {
+      c.s = s;
+      c.kind = 'wall';
+      c.i = i;
+      c.other = wall;
+    }
+  };
+  if (vxi < -EPS) found(Math.max((ri - xi) / vxi, 0), WALL_LEFT);
+  else if (vxi > EPS) found(Math.max((p.width - ri - xi) / vxi, 0), WALL_RIGHT);
+  found(quadContact(0.5 * g, vyi, yi - ri, (s) => -(vyi + g * s)), WALL_TOP);
+  found(quadContact(0.5 * g, vyi, yi - (p.height - ri), (s) => vyi + g * s), WALL_FLOOR);
+}
+
+/** Earlier contacts of ball i with balls j > i than `c.s` (gravity cancels in relative motion). */
+function pairContacts(b: Balls, i: number, c: Contact): void {
+  const { x, y, vx, vy, r } = b;
+  for (let j = i + 1; j < b.n; j++) {
+    const dx = x[j] - x[i];
+    const dy = y[j] - y[i];
+    const ux = vx[j] - vx[i];
+    const uy = vy[j] - vy[i];
+    const bb = dx * ux + dy * uy;
+    if (bb >= -EPS) continue;
+    const a = ux * ux + uy * uy;
+    const R = r[i] + r[j];
+    const cc = dx * dx + dy * dy - R * R;
+    const disc = bb * bb - a * cc;
+    if (disc < 0) continue;
+    const s = cc <= 0 ? 0 : cc / (-bb + Math.sqrt(disc));
+    if (s < c.s) {
+      c.s = s;
+      c.kind = 'ball';
+      c.i = i;
+      c.other = j;
+    }
+  }
+}
+
+/** Bounce ball i off a wall (placed on it, normal velocity reversed and damped); returns the approach speed. */
+function bounceOffWall(b: Balls, i: number, wall: number, p: SimParams): number {
+  let vn: number;
+  if (wall === WALL_LEFT || wall === WALL_RIGHT) {
+    vn = Math.abs(b.vx[i]);
+    b.vx[i] = -p.wallRestitution * b.vx[i];
+    b.x[i] = wall === WALL_LEFT ? b.r[i] : p.width - b.r[i];
+  } else {
+    vn = Math.abs(b.vy[i]);
+    b.vy[i] = -p.wallRestitution * b.vy[i];
+    b.y[i] = wall === WALL_TOP ? b.r[i] : p.height - b.r[i];
+  }
+  return vn;
+}
+
+/** Exchange the impulse of a collision of balls i and j along their centre line; returns the approach speed. */
+function collide(b: Balls, i: number, j: number, restitution: number): number {
+  const { x, y, vx, vy, m } = b;
+  let dx = x[j] - x[i];
+  let dy = y[j] - y[i];
+  const d = Math.hypot(dx, dy) || 1;
+  dx /= d;
+  dy /= d;
+  const un = (vx[j] - vx[i]) * dx + (vy[j] - vy[i]) * dy;
+  const J = (-(1 + restitution) * un) / (1 / m[i] + 1 / m[j]);
+  vx[i] -= (J / m[i]) * dx;
+  vy[i] -= (J / m[i]) * dy;
+  vx[j] += (J / m[j]) * dx;
+  vy[j] += (J / m[j]) * dy;
+  return -un;
+}
+
+export function simulate(init: readonly BallInit[], p: SimParams): SimResult {
+  const F = p.frames;
+  const maxEvents = p.maxEvents ?? 256;
+  const b = initialBalls(init);
+  const states = new Float64Array(F * b.n * 4);
   const events: SimEvent[] = [];
+  const c: Contact = { s: 0, kind: 'none', i: -1, other: -1 };
   let ok = true;
-
-  const record = (f: number): void => {
-    for (let i = 0; i < n; i++) {
-      const o = (f * n + i) * 4;
-      states[o] = x[i];
-      states[o + 1] = y[i];
-      states[o + 2] = vx[i];
-      states[o + 3] = vy[i];
-    }
-  };
-  const drift = (s: number): void => {
-    for (let i = 0; i < n; i++) {
-      x[i] += vx[i] * s;
-      y[i] += vy[i] * s + 0.5 * g * s * s;
-      vy[i] += g * s;
-    }
-  };
-
   let time = 0;
-  record(0);
+  record(b, states, 0);
   for (let f = 1; f < F; f++) {
+    // advance from event to event until frame f
     for (;;) {
-      const left = f - time;
-      let best = left;
-      let kind = -1; // -1 none, 0 wall, 1 pair
-      let bi = -1;
-      let bo = -1;
+      c.s = f - time;
+      c.kind = 'none';
       if (ok) {
-        for (let i = 0; i < n; i++) {
-          const xi = x[i];
-          const yi = y[i];
-          const vxi = vx[i];
-          const vyi = vy[i];
-          const ri = r[i];
-          // side walls: linear in time
-          if (vxi < -EPS) {
-            const s = Math.max((ri - xi) / vxi, 0);
-            if (s < best) { best = s; kind = 0; bi = i; bo = WALL_LEFT; }
-          } else if (vxi > EPS) {
-            const s = Math.max((W - ri - xi) / vxi, 0);
-            if (s < best) { best = s; kind = 0; bi = i; bo = WALL_RIGHT; }
-          }
-          // top and floor: quadratic with gravity
-          const sTop = quadContact(0.5 * g, vyi, yi - ri, (s) => -(vyi + g * s));
-          if (sTop < best) { best = sTop; kind = 0; bi = i; bo = WALL_TOP; }
-          const sFloor = quadContact(0.5 * g, vyi, yi - (H - ri), (s) => vyi + g * s);
-          if (sFloor < best) { best = sFloor; kind = 0; bi = i; bo = WALL_FLOOR; }
-          // pairs: gravity cancels in relative motion
-          for (let j = i + 1; j < n; j++) {
-            const dx = x[j] - xi;
-            const dy = y[j] - yi;
-            const ux = vx[j] - vxi;
-            const uy = vy[j] - vyi;
-            const b = dx * ux + dy * uy;
-            if (b >= -EPS) continue;
-            const a = ux * ux + uy * uy;
-            const R = ri + r[j];
-            const c = dx * dx + dy * dy - R * R;
-            const disc = b * b - a * c;
-            if (disc < 0) continue;
-            const s = c <= 0 ? 0 : c / (-b + Math.sqrt(disc));
-            if (s < best) { best = s; kind = 1; bi = i; bo = j; }
-          }
+        for (let i = 0; i < b.n; i++) {
+          wallContact(b, i, p, c);
+          pairContacts(b, i, c);
         }
       }
-      drift(best);
-      time += best;
-      if (kind < 0) {
+      drift(b, c.s, p.gravity);
+      time += c.s;
+      if (c.kind === 'none') {
         time = f;
         break;
       }
-      if (kind === 0) {
-        const i = bi;
-        let vn: number;
-        if (bo === WALL_LEFT || bo === WALL_RIGHT) {
-          vn = Math.abs(vx[i]);
-          vx[i] = -p.wallRestitution * vx[i];
-          x[i] = bo === WALL_LEFT ? r[i] : W - r[i];
-        } else {
-          vn = Math.abs(vy[i]);
-          vy[i] = -p.wallRestitution * vy[i];
-          y[i] = bo === WALL_TOP ? r[i] : H - r[i];
-        }
-        events.push({ time, kind: 'wall', ball: i, other: bo, normalSpeed: vn });
+      if (c.kind === 'wall') {
+        const normalSpeed = bounceOffWall(b, c.i, c.other, p);
+        events.push({ time, kind: 'wall', ball: c.i, other: c.other, normalSpeed });
       } else {
-        const i = bi;
-        const j = bo;
-        let dx = x[j] - x[i];
-        let dy = y[j] - y[i];
-        const d = Math.hypot(dx, dy) || 1;
-        dx /= d;
-        dy /= d;
-        const un = (vx[j] - vx[i]) * dx + (vy[j] - vy[i]) * dy;
-        const J = (-(1 + p.ballRestitution) * un) / (1 / m[i] + 1 / m[j]);
-        vx[i] -= (J / m[i]) * dx;
-        vy[i] -= (J / m[i]) * dy;
-        vx[j] += (J / m[j]) * dx;
-        vy[j] += (J / m[j]) * dy;
-        events.push({ time, kind: 'ball', ball: i, other: j, normalSpeed: -un });
+        const normalSpeed = collide(b, c.i, c.other, p.ballRestitution);
+        events.push({ time, kind: 'ball', ball: c.i, other: c.other, normalSpeed });
       }
       if (events.length >= maxEvents) ok = false;
     }
-    record(f);
+    record(b, states, f);
   }
-  return { frames: F, balls: n, states, events, ok };
+  return { frames: F, balls: b.n, states, events, ok };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corruptClip } from '../../src/world/corrupt.js';
 import { renderClip } from '../../src/world/render.js';
-import { clipInfoFromTruth } from '../../src/world/dataset.js';
+import { clipInfoFromTruth } from '../../src/world/dataset/truth.js';
 import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
 import { checkSameClips, comparePaired, formatComparison } from '../../src/eval/compare.js';
 import { UsageError } from '../../src/errors.js';

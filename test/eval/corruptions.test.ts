@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { corruptClip } from '../../src/world/corrupt.js';
-import { clipInfoFromTruth } from '../../src/world/dataset.js';
+import { clipInfoFromTruth } from '../../src/world/dataset/truth.js';
 import { LAW_RESIDUAL_LIMIT_PX } from '../../src/eval/floor.js';
 import { mismatchReasons } from '../../src/eval/report.js';
 import { findClip, metricsOf, trueMetrics } from './helpers.js';

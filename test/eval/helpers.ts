@@ -1,6 +1,7 @@
 import { makeWorld } from '../../src/world/config.js';
 import { simulateClip, type ClipTruth } from '../../src/world/scenarios.js';
-import { clipInfoFromTruth, type ClipInfo } from '../../src/world/dataset.js';
+import type { ClipInfo } from '../../src/world/dataset/schema.js';
+import { clipInfoFromTruth } from '../../src/world/dataset/truth.js';
 import { renderClip } from '../../src/world/render.js';
 import { clipMetrics, type ClipMetrics } from '../../src/eval/clip.js';
 import { clipView } from '../../src/eval/track.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/world/rng.js';
 import { renderClip } from '../../src/world/render.js';
-import { clipInfoFromTruth } from '../../src/world/dataset.js';
+import { clipInfoFromTruth } from '../../src/world/dataset/truth.js';
 import { corruptClip } from '../../src/world/corrupt.js';
 import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
 import { findClip, metricsOf, world } from './helpers.js';

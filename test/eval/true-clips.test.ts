@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateTrueClips, clipInfoFromTruth } from '../../src/world/dataset.js';
+import { generateTrueClips, clipInfoFromTruth } from '../../src/world/dataset/truth.js';
 import { evaluateBatch } from '../../src/eval/evaluate.js';
 import { Tracker } from '../../src/eval/track.js';
 import { LAW_RESIDUAL_FLOOR_PX, TRAJECTORY_FLOOR_PX, LAW_RESIDUAL_LIMIT_PX } from '../../src/eval/floor.js';
