@@ -31,6 +31,8 @@ export interface PlotMethod {
   /** Mean NFE per sample (best-of-N: all candidates). */
   readonly nfe: number;
   readonly params?: { readonly K?: number; readonly tau?: number; readonly window?: number };
+  /** Best-of-N: N, the candidates drawn per sample. */
+  readonly candidates?: number;
   readonly metrics: Partial<Record<PlotMetric, PlotValue>>;
 }
 
@@ -68,8 +70,8 @@ function familyLabel(f: MethodFamily, methods: readonly PlotMethod[]): string {
     case 'more-nfe':
       return 'baselines given more NFE';
     case 'best-of-n': {
-      const n = new Set(methods.filter((m) => m.family === f).map((m) => m.id.match(/^bo(\d+)-/)?.[1] ?? 'N'));
-      return `best-of-${n.size === 1 ? [...n][0] : 'N'}`;
+      const n = new Set(methods.filter((m) => m.family === f).map((m) => m.candidates));
+      return n.size === 1 && [...n][0] !== undefined ? `best-of-${[...n][0]}` : 'best-of-N';
     }
   }
 }
@@ -88,7 +90,7 @@ export function plotData(r: BenchResults, key: string): PlotData {
       bgShift: value(c.metrics.bgShift),
       winRate: m.id === DEFAULT_METHOD ? undefined : value(c.vsDefault.winRate),
     };
-    return { id: m.id, group: m.group, family: methodFamily(m, defaultNfe), nfe: c.nfe, params: m.params, metrics };
+    return { id: m.id, group: m.group, family: methodFamily(m, defaultNfe), nfe: c.nfe, params: m.params, candidates: m.bestOf?.n, metrics };
   });
   const source = `selfrefine bench --suite ${r.suite}, model ${r.model.name} (${r.model.sha256}), ${r.samples} samples per task and method`;
   return { format: PLOT_DATA_FORMAT, source, where: key === 'all' ? 'all tasks pooled' : key, methods };
@@ -175,7 +177,7 @@ interface FamilyScale {
 
 function qualityPanelSpec(data: PlotData, panel: QualityPanel, colour: FamilyScale): LayerSpec<Field> {
   const { rows, front, labels } = qualityRows(data, panel);
-  const format = panel.percent ? '.0%' : '.2f';
+  const format = panel.percent ? '.0%' : '.3~g';
   const y: PositionFieldDef<Field> = { field: 'mean', type: 'quantitative', title: panel.axis, axis: { format }, scale: { zero: false } };
   const colourEnc: ColorDef<Field> = { field: 'family', type: 'nominal', title: null, scale: { domain: colour.domain, range: colour.range } };
   const reference = panel.metric === 'winRate' ? 0.5 : rows.find((r) => r.id === DEFAULT_METHOD)?.mean;

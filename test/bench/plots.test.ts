@@ -25,7 +25,7 @@ const METHODS: PlotMethod[] = [
   method('pnp-tau0.15', 'pnp', 32, 0.85, { group: 'pnp-mask', params: { K: 2, tau: 0.15 } }),
   method('pnp-tau0.4', 'pnp', 32, 0.84, { group: 'pnp-mask', params: { K: 2, tau: 0.4 } }),
   method('freeinit', 'more-nfe', 32, 0.83, { metrics: { validity: v(0.83), lawResidualPx: { mean: NaN }, winRate: v(0.3) } }),
-  method('bo4-oracle', 'best-of-n', 80, 0.89),
+  method('bo4-oracle', 'best-of-n', 80, 0.89, { candidates: 4 }),
 ];
 const DATA: PlotData = { format: PLOT_DATA_FORMAT, source: 'test', where: 'tasks <&>', methods: METHODS };
 
