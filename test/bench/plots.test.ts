@@ -93,11 +93,11 @@ test('the ablation figures follow the methods a run has; τ ticks keep two decim
   const plots = await benchPlots(DATA);
   assert.deepEqual(Object.keys(plots).sort(), ['ablation-k.svg', 'ablation-tau.svg', 'quality-vs-nfe.svg']);
   const tau = parseSvg(plots['ablation-tau.svg']);
-  const ticks = markItems(tau, 'mark-text').map((t) => t.textContent);
+  const pointLabels = markItems(tau, 'mark-text').map((t) => t.textContent);
   assert.equal(markItems(tau, 'mark-symbol').length, 3 * 4, 'τ 0, 0.15, 0.25 and 0.4 in each of three panels');
   const axisLabels = Array.from(tau.getElementsByTagName('text')).map((t) => t.textContent);
   for (const t of ['0.15', '0.25', '0.4']) assert.ok(axisLabels.includes(t), `tick ${t}`);
-  assert.ok(ticks.includes('default'), 'the default P&P is marked');
+  assert.ok(pointLabels.includes('default'), 'the default P&P is marked');
   const k = parseSvg(plots['ablation-k.svg']);
   assert.equal(markItems(k, 'mark-symbol').length, 2 * 2, 'K = 2 and 3 in two panels');
   const none = await benchPlots({ ...DATA, methods: METHODS.filter((m) => m.group === 'baseline') });
