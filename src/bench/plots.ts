@@ -303,12 +303,12 @@ function ablationFigures(data: PlotData): AblationFigure[] {
   const by = (g: string): PlotMethod[] => data.methods.filter((m) => m.group === g);
   const K = data.methods.find((m) => m.id === 'pnp')?.params?.K;
   const validity: AblationPanel = { axis: 'valid clips', metric: 'validity', percent: true };
-  const bg: AblationPanel = { axis: 'background colour against the default (RGB)', metric: 'bgShift' };
+  const bg: AblationPanel = { axis: 'bg colour vs default (RGB)', metric: 'bgShift' };
   const figures: AblationFigure[] = [
     {
       file: 'ablation-k.svg',
       title: `K without the mask (τ = 0, ${data.where})`,
-      xTitle: 'K (predictions per refined step)',
+      xTitle: 'K (extra predictions per refined step)',
       methods: by('pnp-nomask'),
       x: (m) => m.params?.K,
       panels: [validity, bg],
