@@ -125,11 +125,14 @@ export interface AblationCoordinates {
   readonly params?: MethodSpec['params'];
 }
 
-/** The τ ablation in τ order: the no-mask method at the default P&P's K, the masked variants and the default P&P. */
-export function tauSeries<M extends AblationCoordinates>(methods: readonly M[]): M[] {
-  const K = methods.find((m) => m.id === 'pnp')?.params?.K;
-  const hasMasked = methods.some((x) => x.group === 'pnp-mask');
-  const ms = methods.filter((m) => (m.group === 'pnp-nomask' && m.params?.K === K) || m.group === 'pnp-mask' || (m.id === 'pnp' && hasMasked));
+/**
+ * The τ ablation of a run (bench results or plot data), by τ: no mask at the default P&P's K, the masked variants
+ * and the default P&P.
+ */
+export function tauSeries<M extends AblationCoordinates>(run: { readonly methods: readonly M[] }): M[] {
+  const K = run.methods.find((m) => m.id === 'pnp')?.params?.K;
+  const hasMasked = run.methods.some((x) => x.group === 'pnp-mask');
+  const ms = run.methods.filter((m) => (m.group === 'pnp-nomask' && m.params?.K === K) || m.group === 'pnp-mask' || (m.id === 'pnp' && hasMasked));
   return ms.sort((a, b) => (a.params?.tau ?? 0) - (b.params?.tau ?? 0));
 }
 

@@ -317,7 +317,7 @@ function ablationFigures(data: PlotData): AblationFigure[] {
       file: 'ablation-tau.svg',
       title: `τ of the uncertainty mask (K = ${K}, ${data.where})`,
       xTitle: 'τ (0 = mask off)',
-      methods: tauSeries(data.methods),
+      methods: tauSeries(data),
       x: (m) => m.params?.tau,
       panels: [validity, bg, { axis: 'NFE per sample (early exit)', metric: 'nfe' }],
     },

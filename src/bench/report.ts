@@ -219,7 +219,7 @@ function ablations(r: BenchResults): string {
   };
   const by = (g: string): MethodInfo[] => r.methods.filter((m) => m.group === g);
   section('K without the mask (τ = 0)', by('pnp-nomask'), (m) => `K = ${m.params?.K}`);
-  section('τ of the mask', tauSeries(r.methods), (m) => `τ = ${m.params?.tau}`);
+  section('τ of the mask', tauSeries(r), (m) => `τ = ${m.params?.tau}`);
   section('Refinement window', by('window'), (m) => `first ${Math.round(100 * (m.params?.window ?? 0))} %`);
   section('Adaptive P&P against fixed K', [...r.methods.filter((m) => m.id === 'pnp'), ...by('adaptive')], (m) => `${m.config.refine.mode}, NFE saved ${fmtNum(cells[m.id].nfeSaved, 1)}`);
   return out.length ? ['## Ablations (' + (key === 'all' ? 'all tasks pooled' : key) + ')', '', ...out].join('\n') : '';
