@@ -42,6 +42,8 @@ export interface PlotData {
   readonly format: typeof PLOT_DATA_FORMAT;
   /** Where the numbers come from: suite, model and run. */
   readonly source: string;
+  /** The model's name, e.g. "physics-v3" (the titles name it). */
+  readonly model: string;
   /** Which tasks the numbers pool, e.g. "all tasks pooled". */
   readonly where: string;
   readonly methods: readonly PlotMethod[];
@@ -93,7 +95,7 @@ export function plotData(r: BenchResults, key: string): PlotData {
     return { id: m.id, group: m.group, family: methodFamily(m, defaultNfe), nfe: c.nfe, params: m.params, candidates: m.bestOf?.n, metrics };
   });
   const source = `selfrefine bench --suite ${r.suite}, model ${r.model.name} (${r.model.sha256}), ${r.samples} samples per task and method`;
-  return { format: PLOT_DATA_FORMAT, source, where: key === 'all' ? 'all tasks pooled' : key, methods };
+  return { format: PLOT_DATA_FORMAT, source, model: r.model.name, where: key === 'all' ? 'all tasks pooled' : key, methods };
 }
 
 // ---------- quality against NFE ----------
@@ -227,7 +229,7 @@ export function qualityVsNfeSpec(data: PlotData): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `Quality against NFE (${data.where})`,
+      text: `Quality against NFE (${data.model}, ${data.where})`,
       subtitle: [
         'Points: means; bars: bootstrap 95 % intervals; labels: bench method ids (a label with no free place is left out).',
         'Dashed line: the front, methods that no method with at most the same NFE beats. Dotted: the default sampler (win rate: 50 %).',
@@ -307,7 +309,7 @@ function ablationFigures(data: PlotData): AblationFigure[] {
   const figures: AblationFigure[] = [
     {
       file: 'ablation-k.svg',
-      title: `K without the mask (τ = 0, ${data.where})`,
+      title: `K without the mask (τ = 0; ${data.model}, ${data.where})`,
       xTitle: 'K (extra predictions per refined step)',
       methods: by('pnp-nomask'),
       x: (m) => m.params?.K,
@@ -315,7 +317,7 @@ function ablationFigures(data: PlotData): AblationFigure[] {
     },
     {
       file: 'ablation-tau.svg',
-      title: `τ of the uncertainty mask (K = ${K}, ${data.where})`,
+      title: `τ of the uncertainty mask (K = ${K}; ${data.model}, ${data.where})`,
       xTitle: 'τ (0 = mask off)',
       methods: tauSeries(data),
       x: (m) => m.params?.tau,
@@ -323,7 +325,7 @@ function ablationFigures(data: PlotData): AblationFigure[] {
     },
     {
       file: 'ablation-window.svg',
-      title: `Refinement window (${data.where})`,
+      title: `Refinement window (${data.model}, ${data.where})`,
       xTitle: 'refined fraction of the steps (from the first)',
       methods: by('window'),
       x: (m) => m.params?.window,

@@ -27,7 +27,7 @@ const METHODS: PlotMethod[] = [
   method('freeinit', 'more-nfe', 32, 0.83, { metrics: { validity: v(0.83), lawResidualPx: { mean: NaN }, winRate: v(0.3) } }),
   method('bo4-oracle', 'best-of-n', 80, 0.89, { candidates: 4 }),
 ];
-const DATA: PlotData = { format: PLOT_DATA_FORMAT, source: 'test', where: 'tasks <&>', methods: METHODS };
+const DATA: PlotData = { format: PLOT_DATA_FORMAT, source: 'test', model: 'm-1', where: 'tasks <&>', methods: METHODS };
 
 test('the front keeps the methods no method with at most the same NFE beats, ties included', () => {
   const pts = [
@@ -57,7 +57,7 @@ test('quality against NFE: one point per method in each panel, family colours, a
   assert.deepEqual([...fills].sort(), ['#1f77b4', '#555555', '#8e44ad', '#e6550d']);
   assert.equal(markItems(doc, 'mark-line').length, 3, 'a front line in each panel');
   const text = doc.documentElement?.textContent ?? '';
-  assert.match(text, /Quality against NFE \(tasks <&>\)/);
+  assert.match(text, /Quality against NFE \(m-1, tasks <&>\)/);
   assert.match(text, /best-of-4/, 'the legend names the best-of-N family with its N');
   assert.doesNotMatch(doc.toString(), /NaN/);
 });
