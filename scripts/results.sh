@@ -12,7 +12,7 @@ node dist/src/cli/main.js bench --suite quick --samples 96 --reference 1024 --re
 mkdir -p docs/results
 cp bench-results/paper/results.md docs/results/paper.md
 cp bench-results/headline/results.md docs/results/headline.md
-cp bench-results/paper/quality-vs-nfe.svg bench-results/paper/ablation-*.svg docs/results/
+node scripts/plots.mjs bench-results/paper/results.json docs/results
 cp bench-results/paper/masks/t2v-pnp.png docs/results/mask-t2v-pnp.png
 node dist/src/cli/main.js bench --suite tune --samples 24 --out bench-results/tune
 cp bench-results/tune/results.md docs/results/tune.md

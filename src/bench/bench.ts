@@ -321,7 +321,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
       },
     };
     const [, , h, w] = first.network.shape;
-    const files = writeOutputs(opts.out, results, { clipsByTask, conditions, methods, latentHW: [h, w] });
+    const files = await writeOutputs(opts.out, results, { clipsByTask, conditions, methods, latentHW: [h, w] });
     // results.json last: its presence means the run is complete.
     writeFileAtomic(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
     files.push('results.json');

@@ -118,6 +118,24 @@ export function benchMethods(defaults: SamplerConfig): MethodSpec[] {
   return methods;
 }
 
+/** What the τ ablation needs of a method. */
+export interface AblationCoordinates {
+  readonly id: string;
+  readonly group: string;
+  readonly params?: MethodSpec['params'];
+}
+
+/**
+ * The τ ablation of a run (bench results or plot data), by τ: no mask at the default P&P's K, the masked variants
+ * and the default P&P.
+ */
+export function tauSeries<M extends AblationCoordinates>(run: { readonly methods: readonly M[] }): M[] {
+  const K = run.methods.find((m) => m.id === 'pnp')?.params?.K;
+  const hasMasked = run.methods.some((x) => x.group === 'pnp-mask');
+  const ms = run.methods.filter((m) => (m.group === 'pnp-nomask' && m.params?.K === K) || m.group === 'pnp-mask' || (m.id === 'pnp' && hasMasked));
+  return ms.sort((a, b) => (a.params?.tau ?? 0) - (b.params?.tau ?? 0));
+}
+
 /** Steps, shifts, CFG scales and P&P settings of the tuning sweep (each varied alone from the default). */
 export const TUNE_STEPS: readonly number[] = [10, 15, 30];
 export const TUNE_SHIFTS: readonly number[] = [1, 5, 8];

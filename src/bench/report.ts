@@ -9,8 +9,8 @@ import type { BenchResults, MethodInfo } from './bench.js';
 import { fromB64, GRID_SAMPLES, type ClipRecord } from './jobs.js';
 import { gridGif, maskPng, type GridRow } from './media.js';
 import type { MethodSpec } from './methods.js';
-import { DEFAULT_METHOD, NO_MASK_KS } from './methods.js';
-import { figureSvg, type PlotPoint } from './svg.js';
+import { DEFAULT_METHOD, NO_MASK_KS, tauSeries } from './methods.js';
+import { benchPlots, plotData } from './plots.js';
 import type { TaskCondition } from './tasks.js';
 
 export interface OutputContext {
@@ -199,14 +199,6 @@ function headline(r: BenchResults): string {
   return lines.join('\n');
 }
 
-/** The τ ablation: no mask at the default K, the mask variants and the default P&P, by τ. */
-function tauSeries(r: BenchResults): MethodInfo[] {
-  const pnp = r.methods.find((m) => m.id === 'pnp');
-  const K = pnp?.params?.K;
-  const ms = r.methods.filter((m) => (m.group === 'pnp-nomask' && m.params?.K === K) || m.group === 'pnp-mask' || (m.id === 'pnp' && r.methods.some((x) => x.group === 'pnp-mask')));
-  return ms.sort((a, b) => (a.params?.tau ?? 0) - (b.params?.tau ?? 0));
-}
-
 function ablations(r: BenchResults): string {
   const key = headlineGroup(r);
   const cells = r.cells[key];
@@ -273,62 +265,16 @@ export function resultsMarkdown(r: BenchResults, pictures: readonly string[]): s
   return lines.join('\n');
 }
 
-// ---------- plots ----------
-
-const point = (x: number, i: Interval | undefined, label?: string): PlotPoint => ({ x, y: i?.mean ?? NaN, lo: i?.lo, hi: i?.hi, label });
-
-function plots(r: BenchResults): Record<string, string> {
-  const key = headlineGroup(r);
-  const cells = r.cells[key];
-  const out: Record<string, string> = {};
-  const where = key === 'all' ? 'all tasks pooled' : key;
-  out['quality-vs-nfe.svg'] = figureSvg(
-    `Quality against NFE (${where})`,
-    [
-      { title: 'valid clips', xLabel: 'NFE per sample', yLabel: 'validity', series: [{ name: 'methods', points: r.methods.map((m) => point(cells[m.id].nfe, cells[m.id].metrics.validity, m.id)) }] },
-      { title: 'law residual (lower is better)', xLabel: 'NFE per sample', yLabel: 'RMS px', series: [{ name: 'methods', points: r.methods.map((m) => point(cells[m.id].nfe, cells[m.id].metrics.lawResidualPx, m.id)) }] },
-      { title: 'win rate against the default', xLabel: 'NFE per sample', yLabel: 'win rate', series: [{ name: 'methods', points: r.methods.filter((m) => m.id !== DEFAULT_METHOD).map((m) => point(cells[m.id].nfe, cells[m.id].vsDefault.winRate, m.id)) }] },
-    ],
-    'points: means; bars: bootstrap 95 % intervals',
-  );
-  const by = (g: string): MethodInfo[] => r.methods.filter((m) => m.group === g);
-  const nomask = by('pnp-nomask');
-  if (nomask.length > 1) {
-    out['ablation-k.svg'] = figureSvg(`K without the mask (τ = 0, ${where})`, [
-      { title: 'valid clips', xLabel: 'K', yLabel: 'validity', series: [{ name: 'no mask', line: true, points: nomask.map((m) => point(m.params?.K ?? NaN, cells[m.id].metrics.validity)) }] },
-      { title: 'background colour vs default', xLabel: 'K', yLabel: 'RGB distance', series: [{ name: 'no mask', line: true, points: nomask.map((m) => point(m.params?.K ?? NaN, cells[m.id].metrics.bgShift)) }] },
-    ]);
-  }
-  const K = r.methods.find((m) => m.id === 'pnp')?.params?.K;
-  const taus = tauSeries(r);
-  if (taus.length > 1) {
-    out['ablation-tau.svg'] = figureSvg(`τ of the uncertainty mask (K = ${K}, ${where})`, [
-      { title: 'valid clips', xLabel: 'τ (0 = mask off)', yLabel: 'validity', series: [{ name: 'P&P', line: true, points: taus.map((m) => point(m.params?.tau ?? NaN, cells[m.id].metrics.validity)) }] },
-      { title: 'background colour vs default', xLabel: 'τ', yLabel: 'RGB distance', series: [{ name: 'P&P', line: true, points: taus.map((m) => point(m.params?.tau ?? NaN, cells[m.id].metrics.bgShift)) }] },
-      { title: 'NFE (early exit)', xLabel: 'τ', yLabel: 'NFE per sample', series: [{ name: 'P&P', line: true, points: taus.map((m) => ({ x: m.params?.tau ?? NaN, y: cells[m.id].nfe })) }] },
-    ]);
-  }
-  const windows = by('window');
-  if (windows.length > 1) {
-    out['ablation-window.svg'] = figureSvg(`Refinement window (${where})`, [
-      { title: 'valid clips', xLabel: 'refined fraction of the steps (from the first)', yLabel: 'validity', series: [{ name: 'P&P', line: true, points: windows.map((m) => point(m.params?.window ?? NaN, cells[m.id].metrics.validity)) }] },
-      { title: 'win rate against the default', xLabel: 'refined fraction of the steps', yLabel: 'win rate', series: [{ name: 'P&P', line: true, points: windows.map((m) => point(m.params?.window ?? NaN, cells[m.id].vsDefault.winRate)) }] },
-      { title: 'NFE', xLabel: 'refined fraction of the steps', yLabel: 'NFE per sample', series: [{ name: 'P&P', line: true, points: windows.map((m) => ({ x: m.params?.window ?? NaN, y: cells[m.id].nfe })) }] },
-    ]);
-  }
-  return out;
-}
-
 // ---------- files ----------
 
 /** Write results.md, the plots, the GIF grids and the mask pictures (not results.json). Returns relative paths. */
-export function writeOutputs(dir: string, r: BenchResults, ctx: OutputContext): string[] {
+export async function writeOutputs(dir: string, r: BenchResults, ctx: OutputContext): Promise<string[]> {
   const files: string[] = [];
   const put = (name: string, data: string | Uint8Array): void => {
     writeFileAtomic(join(dir, name), data);
     files.push(name);
   };
-  const svgs = plots(r);
+  const svgs = await benchPlots(plotData(r, headlineGroup(r)));
   for (const [name, svg] of Object.entries(svgs)) put(name, svg);
   const { width: W, height: H, frames: F } = r.world;
   const pictures: string[] = [];

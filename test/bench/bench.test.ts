@@ -8,6 +8,7 @@ import { PHYSICS_DEFAULTS, type SamplerConfig } from '../../src/pipeline/config.
 import { plannedNfe } from '../../src/pipeline/run.js';
 import { mockLoader } from './mock.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { markItems, markNames, parseSvg } from '../helpers/svg.js';
 
 const root = scratchDir('bench');
 const METHODS = ['pnp', 'pnp-k2-nomask', 'nfe2', 'bo4-oracle', 'bo4-frame'];
@@ -58,8 +59,14 @@ test('bench writes results.json, results.md, plots, GIF grids and mask pictures 
     assert.ok(files.includes(f), `${f} listed`);
   }
   assert.equal(readFileSync(join(out, 'grid-t2v.gif')).subarray(0, 6).toString(), 'GIF89a');
-  assert.match(readFileSync(join(out, 'quality-vs-nfe.svg'), 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const svgText = readFileSync(join(out, 'quality-vs-nfe.svg'), 'utf8');
+  assert.match(svgText, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   const r = readResults(out);
+  // The plot parses as XML and its validity panel (the first) has one point per method, coloured by family.
+  const svg = parseSvg(svgText);
+  const validityPoints = markItems(svg, 'mark-symbol', markNames(svg, 'mark-symbol')[0]);
+  assert.equal(validityPoints.length, r.methods.length);
+  assert.equal(new Set(validityPoints.map((p) => p.getAttribute('fill'))).size, 4, 'default, P&P, more NFE, best-of-4');
   assert.equal(r.format, 'selfrefine-bench/1');
   assert.deepEqual(r.methods.map((m) => m.id), ['default', 'nfe2', 'bo4-oracle', 'bo4-frame', 'pnp', 'pnp-k2-nomask']);
   assert.deepEqual(Object.keys(r.cells).sort(), ['all', 'i2v-2', 't2v']);
@@ -79,8 +86,15 @@ test('bench writes results.json, results.md, plots, GIF grids and mask pictures 
       }
       assert.equal(c.vsDefault.wins + c.vsDefault.ties + c.vsDefault.losses, c.n);
       assert.ok(c.set !== null && Number.isFinite(c.set.frechet.mean), 'Fréchet trajectory distance');
-      assert.ok(r.timing.cells[key][m.id].wallMsPerSample >= 0);
+      // Wall time in whole ms per sample, and its ratio to the default's consistent with it up to that rounding.
+      const t = r.timing.cells[key][m.id];
+      const defaultMs = r.timing.cells[key].default.wallMsPerSample;
+      assert.ok(Number.isInteger(t.wallMsPerSample), `${key}/${m.id} wall time ${t.wallMsPerSample}`);
+      assert.ok(Math.abs(t.relativeToDefault * defaultMs - t.wallMsPerSample) <= 1 + 0.5 * t.relativeToDefault + 0.001 * defaultMs, `${key}/${m.id} ratio ${t.relativeToDefault}`);
     }
+    // Both best-of-4 methods are timed on the same candidates: the default's sample plus the same three draws.
+    assert.equal(r.timing.cells[key]['bo4-frame'].wallMsPerSample, r.timing.cells[key]['bo4-oracle'].wallMsPerSample);
+    assert.ok(r.timing.cells[key]['bo4-oracle'].wallMsPerSample >= r.timing.cells[key].default.wallMsPerSample);
     // The default against itself: all ties, no background shift.
     assert.equal(cells.default.vsDefault.ties, cells.default.n);
     assert.equal(cells.default.metrics.bgShift.mean, 0);

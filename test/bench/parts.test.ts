@@ -6,7 +6,6 @@ import { benchMethods, methodPlannedNfe, selectMethods, tuningMethods } from '..
 import { compareClips, oracleScore, perFrameScore } from '../../src/bench/verifiers.js';
 import { getTask, taskCondition } from '../../src/bench/tasks.js';
 import { decodeRecord, encodeRecord, makeJob, type JobRecord } from '../../src/bench/jobs.js';
-import { figureSvg } from '../../src/bench/svg.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../../src/pipeline/config.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
 import { Tracker, clipView } from '../../src/eval/track.js';
@@ -151,15 +150,4 @@ test('job records keep non-finite numbers through JSON; fingerprints follow the 
   assert.notEqual(j(defaults).key, j({ ...defaults, steps: 21 }).key);
   assert.notEqual(j(defaults).key, j(defaults, 'other').key);
   assert.equal(j(defaults).file, j({ ...defaults }).file);
-});
-
-test('plots are well-formed SVG and survive missing values', () => {
-  const svg = figureSvg('t <&>', [
-    { title: 'a', xLabel: 'x', yLabel: 'y', series: [{ name: 's', line: true, points: [{ x: 1, y: 0.5, lo: 0.4, hi: 0.6, label: 'p' }, { x: 2, y: NaN }] }] },
-    { title: 'empty', xLabel: 'x', yLabel: 'y', series: [] },
-  ]);
-  assert.match(svg, /^<svg /);
-  assert.match(svg, /t &lt;&amp;&gt;/);
-  assert.doesNotMatch(svg, /NaN/);
-  assert.match(svg, /no data/);
 });

@@ -67,6 +67,92 @@ test('FreeInit with steps: the later pass restarts at σ_re on a coarser grid pi
   for (const v of two.x) assert.ok(Number.isFinite(v));
 });
 
+/** FreeInit's 3-D Butterworth mask in its own centred layout: index (t, h, w) of the fftshifted spectrum. */
+function centredButterworth(F: number, H: number, W: number, n = 4, ds = 0.25, dt = 0.25): (t: number, h: number, w: number) => number {
+  return (t, h, w) => {
+    const d2 = ((ds / dt) * ((2 * t) / F - 1)) ** 2 + ((2 * h) / H - 1) ** 2 + ((2 * w) / W - 1) ** 2;
+    return 1 / (1 + (d2 / (ds * ds)) ** n);
+  };
+}
+
+/** Naive 3-D DFT of a complex (re, im) volume; inverse = conjugate kernel and 1/N. */
+function dft3(re: Float64Array, im: Float64Array, dims: readonly [number, number, number], inverse: boolean): [Float64Array, Float64Array] {
+  const [F, H, W] = dims;
+  const P = F * H * W;
+  const outRe = new Float64Array(P);
+  const outIm = new Float64Array(P);
+  const sign = inverse ? 1 : -1;
+  for (let kf = 0; kf < F; kf++)
+    for (let kh = 0; kh < H; kh++)
+      for (let kw = 0; kw < W; kw++) {
+        let sr = 0;
+        let si = 0;
+        for (let f = 0; f < F; f++)
+          for (let h = 0; h < H; h++)
+            for (let w = 0; w < W; w++) {
+              const a = sign * 2 * Math.PI * ((kf * f) / F + (kh * h) / H + (kw * w) / W);
+              const p = (f * H + h) * W + w;
+              sr += re[p] * Math.cos(a) - im[p] * Math.sin(a);
+              si += re[p] * Math.sin(a) + im[p] * Math.cos(a);
+            }
+        const k = (kf * H + kh) * W + kw;
+        outRe[k] = inverse ? sr / P : sr;
+        outIm[k] = inverse ? si / P : si;
+      }
+  return [outRe, outIm];
+}
+
+test('FreeInit mixes the re-noised low frequencies with fresh high ones exactly as a direct 3-D DFT does', async () => {
+  // Odd and even sizes (3 frames: Bluestein and an off-centre fftshift), two channels.
+  const [C, F, H, W] = [2, 3, 4, 6];
+  const P = F * H * W;
+  const n = C * P;
+  // A constant velocity c: Euler is exact, so the first pass ends at x0 = ε0 − c and a one-step second pass
+  // from σ_re at z − σ_re·c, which gives back the mixed latent z.
+  const c = noiseLatent(n, 41);
+  const constant = {
+    shape: [C, F, H, W] as [number, number, number, number],
+    timestep: (sigma: number) => 1000 * sigma,
+    evaluate: async (_x: Float32Array, _info: unknown, out: Float32Array) => {
+      out.set(c);
+      return 1;
+    },
+  };
+  const sigma = 0.936;
+  const eps0 = noiseLatent(n, 42);
+  const run = await sampleFreeInit('euler', constant, eps0, grid, { passes: 2, sigmaRenoise: sigma, steps: 1, noise: new NormalRng(43) });
+  assert.equal(run.nfe, 20 + 1);
+  const z = Float64Array.from(run.x, (v, i) => v + sigma * c[i]);
+
+  const x0 = (await sample('euler', constant, eps0, grid)).x;
+  const eta = noiseLatent(n, 43);
+  const mask = centredButterworth(F, H, W);
+  const shift = (k: number, N: number): number => (k + Math.floor(N / 2)) % N; // fftshift: unshifted k → centred index
+  let worst = 0;
+  for (let ch = 0; ch < C; ch++) {
+    const zeros = new Float64Array(P);
+    const renoised = Float64Array.from({ length: P }, (_, p) => (1 - sigma) * x0[ch * P + p] + sigma * eps0[ch * P + p]);
+    const fresh = Float64Array.from({ length: P }, (_, p) => sigma * eta[ch * P + p]);
+    const [lr, li] = dft3(renoised, zeros, [F, H, W], false);
+    const [hr, hi] = dft3(fresh, zeros, [F, H, W], false);
+    const mr = new Float64Array(P);
+    const mi = new Float64Array(P);
+    for (let f = 0; f < F; f++)
+      for (let h = 0; h < H; h++)
+        for (let w = 0; w < W; w++) {
+          const k = (f * H + h) * W + w;
+          const g = mask(shift(f, F), shift(h, H), shift(w, W));
+          mr[k] = g * lr[k] + (1 - g) * hr[k];
+          mi[k] = g * li[k] + (1 - g) * hi[k];
+        }
+    const [expected] = dft3(mr, mi, [F, H, W], true);
+    for (let p = 0; p < P; p++) worst = Math.max(worst, Math.abs(z[ch * P + p] - expected[p]));
+  }
+  assert.ok(worst <= 1e-5, `largest difference from the direct computation ${worst}`);
+  // The mix is not trivial: z is neither the re-noised latent nor the fresh noise.
+  assert.ok(Math.abs(z[0] - ((1 - sigma) * x0[0] + sigma * eps0[0])) > 1e-3);
+});
+
 test('Butterworth low-pass: 1 at DC, small at the highest frequencies, symmetric', () => {
   const F = 4, H = 8, W = 8;
   const lpf = butterworthLowPass(F, H, W);
