@@ -20,7 +20,8 @@ import { imageCondition } from './folder-image.js';
 import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type PromptStates } from './folder-text.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
-import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { parseInteger } from './flags.js';
+import { samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
 export interface FolderFlags extends SamplerFlags, FolderTextFlags {
   model: string;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
-import { parseNumber } from './sampler-options.js';
+import { parseNumber } from './flags.js';
 import { UsageError } from '../errors.js';
 import { isModelFolder } from '../models/folder/folder.js';
 

@@ -7,7 +7,7 @@ import type { JobRunner } from '../web/jobs.js';
 import { queueRunner } from '../queue/web.js';
 import { redactedUrl } from '../queue/connection.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
-import { parseInteger } from './sampler-options.js';
+import { parseInteger } from './flags.js';
 
 interface ServeFlags extends ModelFlags {
   port: string;

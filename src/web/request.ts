@@ -1,11 +1,11 @@
-// What the web app's "generate" form may ask for, validated, and turned into a sampler configuration the
-// same way the CLI turns its flags into one (so both accept and refuse the same things).
+// What the web app's "generate" form may ask for, validated, and turned into a sampler configuration through the
+// same typed overrides as the CLI's flags (so both accept and refuse the same things).
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { SOLVERS } from '../core/solvers.js';
 import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
-import { samplerConfigFromFlags, type SamplerFlags } from '../cli/sampler-options.js';
+import { samplerConfigFromOverrides, type SamplerOverrides } from '../pipeline/overrides.js';
 import type { JobRequest } from './jobs.js';
 import { checkWorkLimits, DEFAULT_WORK_LIMITS, type WorkLimits } from './limits.js';
 
@@ -31,23 +31,28 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
+/** The request's sampler fields; plan and τ are ignored when it asks for no refinement (the page's side-by-side). */
+export function samplerOverridesOf(r: Pick<GenerateRequest, 'refine' | 'solver' | 'steps' | 'shift' | 'cfg' | 'plan' | 'tau'>): SamplerOverrides {
+  const refining = r.refine !== 'none';
+  return {
+    refine: r.refine,
+    solver: r.solver,
+    steps: r.steps,
+    shift: r.shift,
+    cfg: r.cfg,
+    plan: refining ? r.plan : undefined,
+    tau: refining && r.tau !== undefined ? (r.tau === 'inf' ? Infinity : r.tau) : undefined,
+  };
+}
+
 /** A request body (already JSON-parsed) → a queued job's request; UsageError names what is wrong or over `limits`. */
 export function jobRequestFrom(model: ShippedModel, body: unknown, limits: WorkLimits = DEFAULT_WORK_LIMITS): JobRequest {
   const parsed = GenerateRequestSchema.safeParse(body);
   if (!parsed.success) throw new UsageError(`bad request: ${describeIssues(parsed.error)}`);
   const r = parsed.data;
   const scenario = scenarioForPrompt(model.card, r.prompt);
-  const flags: SamplerFlags = {
-    refine: r.refine,
-    solver: r.solver,
-    steps: r.steps?.toString(),
-    shift: r.shift?.toString(),
-    cfg: r.cfg?.toString(),
-    plan: r.refine === 'none' ? undefined : r.plan,
-    tau: r.refine === 'none' || r.tau === undefined ? undefined : String(r.tau),
-  };
   const prompt = model.card.scenarios.find((s) => s.name === scenario)?.prompt ?? r.prompt;
-  const config = samplerConfigFromFlags(flags, PHYSICS_DEFAULTS);
+  const config = samplerConfigFromOverrides(PHYSICS_DEFAULTS, samplerOverridesOf(r));
   checkWorkLimits(config, limits);
   return { scenario, prompt, seed: r.seed ?? 0, config };
 }
