@@ -6,7 +6,7 @@ import { SOLVERS } from '../core/solvers.js';
 import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { samplerConfigFromOverrides, type SamplerOverrides } from '../pipeline/overrides.js';
-import type { JobRequest } from './jobs.js';
+import type { CardJobRequest } from './model.js';
 import { checkWorkLimits, DEFAULT_WORK_LIMITS, type WorkLimits } from './limits.js';
 
 const finite = z.number().finite();
@@ -46,7 +46,7 @@ export function samplerOverridesOf(r: Pick<GenerateRequest, 'refine' | 'solver' 
 }
 
 /** A request body (already JSON-parsed) → a queued job's request; UsageError names what is wrong or over `limits`. */
-export function jobRequestFrom(model: ShippedModel, body: unknown, limits: WorkLimits = DEFAULT_WORK_LIMITS): JobRequest {
+export function jobRequestFrom(model: ShippedModel, body: unknown, limits: WorkLimits = DEFAULT_WORK_LIMITS): CardJobRequest {
   const parsed = GenerateRequestSchema.safeParse(body);
   if (!parsed.success) throw new UsageError(`bad request: ${describeIssues(parsed.error)}`);
   const r = parsed.data;
