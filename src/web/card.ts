@@ -2,10 +2,10 @@
 import { UsageError } from '../errors.js';
 import { gifBytes, videoFromPixels } from '../io/video.js';
 import type { ShippedModel } from '../models/shipped.js';
-import { describeGuidance, PHYSICS_DEFAULTS } from '../pipeline/config.js';
+import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GeneratedVideo } from '../pipeline/generate.js';
-import { plannedNfe } from '../pipeline/run.js';
 import { maskPng } from './mask.js';
+import { defaultsSummary } from './summary.js';
 import type { JobRequest, JobResult, JobRunner, WebModel } from './model.js';
 import { jobRequestFrom } from './request.js';
 
@@ -13,7 +13,6 @@ import { jobRequestFrom } from './request.js';
 const PREVIEW_SCALE = 1;
 
 function modelSummary(model: ShippedModel): Record<string, unknown> {
-  const d = PHYSICS_DEFAULTS;
   return {
     kind: 'card',
     name: model.card.name,
@@ -21,18 +20,7 @@ function modelSummary(model: ShippedModel): Record<string, unknown> {
     width: model.width,
     height: model.height,
     prompts: model.card.scenarios.map((s) => ({ name: s.name, prompt: s.prompt })),
-    defaults: {
-      solver: d.solver,
-      steps: d.steps,
-      shift: d.grid.kind === 'flow' ? d.grid.shift : null,
-      cfg: d.guidance.scale,
-      cfgLow: d.guidance.cfgSchedule?.lowScale ?? null,
-      guidance: describeGuidance(d.guidance),
-      refine: d.refine.mode,
-      plan: d.refine.mode === 'none' ? null : d.refine.plan,
-      tau: d.refine.mode === 'none' ? null : d.refine.tau,
-      nfe: plannedNfe(d),
-    },
+    defaults: defaultsSummary(PHYSICS_DEFAULTS),
   };
 }
 
