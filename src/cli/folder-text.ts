@@ -7,9 +7,9 @@ import { CACHE_DIR_ENV, defaultCacheDir } from '../io/cache.js';
 import type { FolderLayout } from '../models/folder/folder.js';
 import type { FamilyName } from '../models/family.js';
 import type { GraphOptions } from '../models/onnx/graph.js';
-import { defaultNegativePrompt, promptStates, type FolderTextStates, type PromptSource } from '../pipeline/folder-prompts.js';
+import { defaultNegativePrompt, promptStates, type FolderTextStates, type PromptSource } from '../models/folder/prompts.js';
 
-export type { FolderTextStates, PromptStates } from '../pipeline/folder-prompts.js';
+export type { FolderTextStates, PromptStates } from '../models/folder/prompts.js';
 
 export interface FolderTextFlags {
   prompt?: string;

@@ -10,7 +10,7 @@ import { frameRgb, frameStrip, gifBytes, pngBytes, videoFromPixels, writeMp4, wr
 import type { FolderModel } from '../models/folder/folder.js';
 import type { GraphOptions } from '../models/onnx/graph.js';
 import { latentPreviewPixels } from '../models/wan/preview.js';
-import { decodeFolderLatent } from '../pipeline/folder.js';
+import { decodeFolderLatent } from '../models/folder/decode.js';
 import { halfBlockPicture } from './terminal-preview.js';
 
 /** Frames per second of Wan's clips (`sample_fps` of its shared config). */

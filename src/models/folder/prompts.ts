@@ -1,13 +1,13 @@
 // A model folder's text states for a prompt and a negative prompt: texts through the folder's tokenizer and text
 // encoder (cached on disk, keyed by text and encoder), or states read from .npy/.safetensors files. The encoder is
 // opened only on a cache miss and released before returning, so that it never shares memory with the transformer.
-import { UsageError } from '../errors.js';
-import { readFloatTensor } from '../io/tensor-file.js';
-import type { FolderLayout } from '../models/folder/folder.js';
-import { FAMILIES, type FamilyName } from '../models/family.js';
-import type { GraphOptions } from '../models/onnx/graph.js';
-import { PromptEncoder } from '../models/text/encoder.js';
-import { WAN_NEGATIVE_PROMPT } from '../models/wan/negative-prompt.js';
+import { UsageError } from '../../errors.js';
+import { readFloatTensor } from '../../io/tensor-file.js';
+import type { FolderLayout } from './folder.js';
+import { FAMILIES, type FamilyName } from '../family.js';
+import type { GraphOptions } from '../onnx/graph.js';
+import { PromptEncoder } from '../text/encoder.js';
+import { WAN_NEGATIVE_PROMPT } from '../wan/negative-prompt.js';
 
 /** Where a prompt's states come from; `flag` names it in errors (a CLI flag or a request field). */
 export type PromptSource = { readonly text: string; readonly flag: string } | { readonly file: string; readonly flag: string };

@@ -1,6 +1,6 @@
 // A clip from a model folder from prompt text, the steps of `generate --model DIR --prompt` in order: the prompts
 // through the folder's text encoder (then released), the transformer(s) for this clip size sampling from the seed's
-// noise (then released), and the final latent through the VAE decoder. What the web app runs for a folder.
+// noise (then released), and the final latent through the VAE decoder: the pieces generate uses, for the web app.
 import { NormalRng } from '../core/rng.js';
 import type { StepObserver, StepReport } from '../core/sample.js';
 import { numel, type LatentShape } from '../core/tensor.js';
@@ -9,10 +9,11 @@ import { padTextStates } from '../models/folder/text-states.js';
 import type { GraphOptions } from '../models/onnx/graph.js';
 import { latentPreviewPixels, WAN21_LATENT_RGB } from '../models/wan/preview.js';
 import type { DecodedVideo } from '../models/wan/vae.js';
-import type { SamplerConfig } from './config.js';
-import { decodeFolderLatent, sampleFolderModel } from './folder.js';
-import { defaultNegativePrompt, promptStates } from './folder-prompts.js';
-import type { MaskRecord } from './generate.js';
+import { decodeFolderLatent } from '../models/folder/decode.js';
+import { defaultNegativePrompt, promptStates } from '../models/folder/prompts.js';
+import type { SamplerConfig } from '../pipeline/config.js';
+import { sampleFolderModel } from '../pipeline/folder.js';
+import type { MaskRecord } from '../pipeline/generate.js';
 
 export interface FolderClipRequest {
   readonly prompt: string;
