@@ -15,7 +15,7 @@ import { generateFolderClip, hasLatentPreview } from './folder-clip.js';
 import { DEFAULT_WORK_LIMITS, type WorkLimits } from './limits.js';
 import { maskPng } from './mask.js';
 import { defaultsSummary } from './summary.js';
-import type { FolderJobRequest, JobRunner, WebModel } from './model.js';
+import type { JobRunner, WebModel } from './model.js';
 import { folderJobRequestFrom, type FolderRequestBase } from './request.js';
 
 export interface FolderWebOptions extends GraphOptions {
@@ -54,8 +54,9 @@ export function folderWebModel(dir: string, options: FolderWebOptions): WebModel
     jobRequest: (body, requestLimits) => folderJobRequestFrom(base, body, requestLimits),
     runner: (_scale, fps) => folderRunner(dir, { ...graph, cacheDir: options.cacheDir, ...(options.preset !== undefined ? { preset: options.preset } : {}) }, fps),
     previewGif: (latent, request, fps) => {
-      const shape = (request as FolderJobRequest).shape;
-      return gifBytes(videoFromPixels(latentPreviewPixels(latent, shape), shape[1], shape[2], shape[3]), 1, fps);
+      if (request.kind !== 'folder') throw new UsageError('this server runs a model folder; it has no preview for a job of the physics model');
+      const [, frames, h, w] = request.shape;
+      return gifBytes(videoFromPixels(latentPreviewPixels(latent, request.shape), frames, h, w), 1, fps);
     },
   };
 }
