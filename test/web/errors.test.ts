@@ -1,12 +1,39 @@
 // Which HTTP status each class of error gets, against a running server on a loopback port: 4xx only for bad
-// requests; a cancelled job is a job state; a job that fails at run time answers 500 or 503 for its files.
+// requests; a cancelled job is a job state; a job that fails at run time answers 500 or 503 for its files. The
+// server runs a stand-in model whose runner fails as each case needs (no network is loaded).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledError, ModelOutputError, ToolError, UsageError } from '../../src/errors.js';
 import { HttpError, httpStatusOf } from '../../src/web/http.js';
 import { QueueFullError } from '../../src/web/jobs.js';
-import type { JobRunner } from '../../src/web/model.js';
-import { followEvents, postJob, withApp } from './helpers.js';
+import { PHYSICS_DEFAULTS } from '../../src/pipeline/config.js';
+import { samplerConfigFromOverrides } from '../../src/pipeline/overrides.js';
+import type { JobRunner, WebModel } from '../../src/web/model.js';
+import { startWebApp, type WebApp, type WebAppOptions } from '../../src/web/server.js';
+import { followEvents, postJob } from './helpers.js';
+
+/** A model whose requests are checked through the sampler overrides and whose jobs `runner` runs. */
+function standIn(runner: JobRunner): WebModel {
+  return {
+    name: 'stand-in',
+    summary: { kind: 'stand-in' },
+    jobRequest(body) {
+      const r = body as { prompt: string; seed?: number; steps?: number; plan?: string };
+      return { scenario: r.prompt, prompt: r.prompt, seed: r.seed ?? 0, config: samplerConfigFromOverrides(PHYSICS_DEFAULTS, { steps: r.steps, plan: r.plan }) };
+    },
+    runner: () => runner,
+    previewGif: () => new Uint8Array(0),
+  };
+}
+
+async function withApp(options: WebAppOptions & { readonly runner: JobRunner }, body: (app: WebApp) => Promise<void>): Promise<void> {
+  const app = await startWebApp(standIn(options.runner), { port: 0, ...options });
+  try {
+    await body(app);
+  } finally {
+    await app.close();
+  }
+}
 
 /** A runner whose every job fails with `err` after reporting one step. */
 function failingRunner(err: Error): JobRunner {
