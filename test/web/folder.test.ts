@@ -3,13 +3,14 @@
 // refusals (bad clip sizes, over the limits, folders that cannot serve prompts, --redis with a folder).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy, readNpyFloat32 } from '../../src/io/npy.js';
 import { startWebApp, type WebApp } from '../../src/web/server.js';
 import { folderWebModel } from '../../src/web/folder.js';
 import { DEFAULT_WORK_LIMITS } from '../../src/web/limits.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { followEvents, postJob } from './helpers.js';
 
@@ -120,4 +121,34 @@ test('serve --model DIR refuses, in one line with exit code 2, a folder without 
   const preset = runCli('serve', '--port', '0', '--preset', 'wan2.1-t2v-14b');
   assert.equal(preset.code, 2);
   assert.match(preset.stderr, /--preset is for a model folder/);
+});
+
+test('selfrefine serve --model DIR: prints its address, runs a job from the page\'s API, and stops cleanly on SIGTERM', async () => {
+  const cacheDir = join(scratchDir('serve-folder'), 'cache');
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--model', FULL, '--cache-dir', cacheDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /on (http:\/\/\S+) \(model folder /.exec(out);
+        if (m !== null) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    assert.equal(((await (await fetch(`${url}/api/model`)).json()) as { kind: string }).kind, 'folder');
+    const submitted = await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CLIP, frames: 5, steps: 3, refine: 'none' }) });
+    assert.equal(submitted.status, 202);
+    const { id } = (await submitted.json()) as { id: string };
+    const events = await (await fetch(`${url}/api/jobs/${id}/events`)).text();
+    assert.match(events, /"state":"done".*"nfe":3/s);
+    const gif = Buffer.from(await (await fetch(`${url}/api/jobs/${id}/video.gif`)).arrayBuffer());
+    assert.deepEqual([gif.readUInt16LE(6), gif.readUInt16LE(8)], [64, 48]);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
 });
