@@ -22,8 +22,3 @@ export function parseInteger(text: string, flag: string, min: number, max = Numb
 export function parseOptionalInteger(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   return text === undefined ? undefined : parseInteger(text, flag, min, max);
 }
-
-/** parseNumber without a range check for a flag that may be absent: the typed value goes on to be validated. */
-export function parseOptionalNumber(text: string | undefined, flag: string): number | undefined {
-  return text === undefined ? undefined : parseNumber(text, flag);
-}
