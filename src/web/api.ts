@@ -45,7 +45,7 @@ export async function routeApi(ctx: ApiContext, path: string, req: IncomingMessa
   sendJobFile(ctx.queue, status, part, res);
 }
 
-/** Not there (yet): 404, or for a failed job its failure's status (500 or 503) with its message. */
+/** Not there (yet): 404, or for a failed job its failure's status (422, 500 or 503) with its message. */
 function missing(queue: JobQueue, status: JobStatus, what: string): HttpError {
   const failure = queue.failureStatus(status.id);
   if (failure !== undefined) return new HttpError(failure, `job '${status.id}' failed: ${status.error ?? 'unknown error'}`);

@@ -2,7 +2,7 @@
 // serves every job, so jobs run one at a time (the model's forward passes run in its worker thread, so the server
 // keeps answering while a job samples); `serve --redis` hands them to queue workers instead (src/queue/web.ts).
 // A failure is the job's state, never the status of the request that submitted it.
-import { CancelledError, SelfRefineError } from '../errors.js';
+import { CancelledError, SelfRefineError, UsageError } from '../errors.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { errorMessage, HttpError, httpStatusOf } from './http.js';
@@ -52,7 +52,7 @@ interface Job {
    */
   preview: { latent: Float32Array | null; nfe: number; gif: Uint8Array | null; gifNfe: number } | null;
   error: string | null;
-  /** For a failed job: the HTTP status its files answer with (500 or 503 by the failure's class). */
+  /** For a failed job: the HTTP status its files answer with (failureStatusOf). */
   failureStatus: number;
   /** Who asked (the client's address), for the per-client limit. */
   readonly client: string;
@@ -153,7 +153,7 @@ export class JobQueue {
     return this.jobs.get(id)?.result ?? null;
   }
 
-  /** The HTTP status of a failed job's failure (500 or 503); undefined for other jobs. */
+  /** The HTTP status of a failed job's failure (422, 500 or 503); undefined for other jobs. */
   failureStatus(id: string): number | undefined {
     const job = this.jobs.get(id);
     return job?.state === 'failed' ? job.failureStatus : undefined;
@@ -283,13 +283,21 @@ export class JobQueue {
       if (reason instanceof JobTimeLimitError) this.finish(job, 'failed', reason.message);
       else if (job.abort.signal.aborted || err instanceof CancelledError) this.finish(job, 'cancelled');
       else {
-        job.failureStatus = Math.max(500, httpStatusOf(err));
+        job.failureStatus = failureStatusOf(err);
         this.finish(job, 'failed', errorMessage(err));
       }
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The status a failed job's files answer with: 422 when its own input proved unusable only while it ran (a prompt
+ * over the text encoder's length, a size the graph was not exported for), else the failure's 5xx (503 for a tool).
+ */
+function failureStatusOf(err: unknown): number {
+  return err instanceof UsageError ? 422 : Math.max(500, httpStatusOf(err));
 }
 
 /** A job stopped because it ran too long. */

@@ -61,6 +61,7 @@ const FAILURES: [string, Error, number, RegExp][] = [
   ['ffmpeg failing (ToolError)', new ToolError('ffmpeg exited with code 1: unknown encoder'), 503, /^job 'j1' failed: ffmpeg exited with code 1/],
   ['a NaN velocity (ModelOutputError)', new ModelOutputError('the model returned NaN at step 1'), 500, /^job 'j1' failed: the model returned NaN/],
   ['an unexpected exception', new Error('boom'), 500, /^job 'j1' failed: internal error: boom$/],
+  ['input found unusable while it ran (UsageError)', new UsageError('prompt: 600 tokens; this model reads at most 512'), 422, /^job 'j1' failed: prompt: 600 tokens/],
 ];
 
 for (const [what, err, status, message] of FAILURES) {
