@@ -8,8 +8,6 @@ import { plannedNfe } from '../pipeline/run.js';
 import { errorMessage, HttpError, httpStatusOf } from './http.js';
 import type { JobRequest, JobResult, JobRunner, WebModel } from './model.js';
 
-export type { JobRequest, JobResult, JobRunner, RunnerPreview, RunnerStep } from './model.js';
-
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobProgress {
