@@ -6,7 +6,7 @@ import { getSuite, SUITES } from '../bench/suites.js';
 import { TASKS } from '../bench/tasks.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
-import { parseInteger } from './sampler-options.js';
+import { parseInteger } from './flags.js';
 import { checkRedisUrl } from '../queue/connection.js';
 import { runBenchJobsOnQueue } from '../queue/bench.js';
 

@@ -5,7 +5,7 @@ import { evaluateBatch, evaluateDataset, DEFAULT_REFERENCE_CLIPS, DEFAULT_REFERE
 import { formatReport } from '../eval/report.js';
 import { checkSameClips, comparePaired, formatComparison } from '../eval/compare.js';
 import { loadDataset } from '../world/dataset/load.js';
-import { parseIntFlag } from './world.js';
+import { parseOptionalInteger } from './flags.js';
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -19,13 +19,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--resamples <B>', 'bootstrap resamples (default 1000)')
     .option('--against <BASE_DIR>', 'also compare with another set of the same clips (same seeds and prompts), pair by pair: DIR − BASE_DIR')
     .action((dir: string, flags: { json?: boolean; out?: string; reference?: string; referenceSeed?: string; resamples?: string; against?: string }) => {
-      const resamples = parseIntFlag(flags.resamples, '--resamples', 1, 100000);
+      const resamples = parseOptionalInteger(flags.resamples, '--resamples', 1, 100000);
       const ds = loadDataset(dir);
       const base = flags.against === undefined ? null : loadDataset(flags.against);
       if (base !== null) checkSameClips(ds.clips, base.clips);
       const { report, generated } = evaluateDataset(ds, {
-        referenceClips: parseIntFlag(flags.reference, '--reference', 0),
-        referenceSeed: parseIntFlag(flags.referenceSeed, '--reference-seed', 0),
+        referenceClips: parseOptionalInteger(flags.reference, '--reference', 0),
+        referenceSeed: parseOptionalInteger(flags.referenceSeed, '--reference-seed', 0),
         resamples,
       });
       const paired =

@@ -2,7 +2,6 @@
 // MP4 when ffmpeg is on PATH, as for the shipped model), and latent previews through Wan's latent-to-RGB factors,
 // which cost no network evaluation: `<stem>.preview.png` rewritten after every step with the step's x̂0, and a
 // half-block picture of the final latent's middle frame on stderr when it is a terminal.
-import { UsageError } from '../errors.js';
 import type { StepReport } from '../core/sample.js';
 import type { LatentShape } from '../core/tensor.js';
 import { writeNpy } from '../io/npy.js';
@@ -11,7 +10,7 @@ import { frameRgb, frameStrip, gifBytes, pngBytes, videoFromPixels, writeMp4, wr
 import type { FolderModel } from '../models/folder/folder.js';
 import type { GraphOptions } from '../models/onnx/graph.js';
 import { latentPreviewPixels } from '../models/wan/preview.js';
-import { VaeDecoder } from '../models/wan/vae.js';
+import { decodeFolderLatent } from '../models/folder/decode.js';
 import { halfBlockPicture } from './terminal-preview.js';
 
 /** Frames per second of Wan's clips (`sample_fps` of its shared config). */
@@ -56,21 +55,7 @@ export async function writeDecodedClip(
   stem: string,
   options: GraphOptions & { readonly scale: number; readonly fps: number; readonly mp4: boolean },
 ): Promise<ClipOutputs> {
-  const decoderPath = model.layout.vaeDecoder;
-  if (decoderPath === undefined) throw new UsageError(`--model ${model.layout.dir} has no vae_decoder/model.onnx to decode the clip with; give --out x.npy`);
-  const decoder = await VaeDecoder.open(decoderPath, {
-    ...(options.device !== undefined ? { device: options.device } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    geometry: model.family.geometry,
-    latentsMean: model.latentsMean,
-    latentsStd: model.latentsStd,
-  });
-  let clip;
-  try {
-    clip = await decoder.decode(latent, model.shape);
-  } finally {
-    await decoder.dispose();
-  }
+  const clip = await decodeFolderLatent(model, latent, options);
   const rgb = videoFromPixels(clip.pixels, clip.frames, clip.height, clip.width);
   const out: ClipOutputs = { gif: `${stem}.gif`, frames: `${stem}.frames`, latent: `${stem}.latent.npy`, mp4: null, pixelFrames: clip.frames };
   writeFileAtomic(out.gif, gifBytes(rgb, options.scale, options.fps));

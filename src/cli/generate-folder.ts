@@ -21,7 +21,8 @@ import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type Fold
 import type { ClipOutputs } from './folder-video.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
 import { samplingProgress } from './progress.js';
-import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { parseInteger } from './flags.js';
+import { samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
 export interface FolderFlags extends SamplerFlags, FolderTextFlags {
   model: string;

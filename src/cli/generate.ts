@@ -13,7 +13,8 @@ import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset/export.js';
 import { samplingProgress } from './progress.js';
 import { generateClipsOnQueue } from '../queue/generate.js';
-import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { parseInteger } from './flags.js';
+import { addSamplerOptions, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 import { addFolderOptions, runFolderGenerate, type FolderFlags } from './generate-folder.js';
 import { isModelFolder } from '../models/folder/folder.js';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
-import { parseNumber } from './sampler-options.js';
+import { parseNumber } from './flags.js';
 import { UsageError } from '../errors.js';
 import { isModelFolder } from '../models/folder/folder.js';
 
@@ -20,7 +20,7 @@ export function addModelOptions(cmd: Command): Command {
 
 /** Load the model the flags name; `threads` for the ONNX sessions (default: all cores). */
 export async function loadModelFromFlags(flags: ModelFlags, threads?: number): Promise<ShippedModel> {
-  if (isModelFolder(flags.model)) throw new UsageError(`--model ${flags.model}: this command runs the physics model's card; model folders run with \`selfrefine generate --model DIR\``);
+  if (isModelFolder(flags.model)) throw new UsageError(`--model ${flags.model}: this command runs the physics model's card; model folders run with \`selfrefine generate --model DIR\` and \`selfrefine serve --model DIR\``);
   const guideWeight =
     flags.guideWeight !== undefined ? parseNumber(flags.guideWeight, '--guide-weight', (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0') : undefined;
   // A directory holding card.json names that card.

@@ -9,7 +9,8 @@ import { writeNpy } from '../io/npy.js';
 import { UNCONDITIONAL } from '../models/contract.js';
 import { loadModelSpec } from './model-spec.js';
 import { runSampler } from '../pipeline/run.js';
-import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
+import { parseInteger } from './flags.js';
+import { addSamplerOptions, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
 interface SampleFlags extends SamplerFlags {
   model: string;

@@ -5,7 +5,7 @@ import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/sh
 import { redactedUrl } from '../queue/connection.js';
 import { DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_LOCK_SECONDS, startQueueWorker } from '../queue/worker.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
-import { parseInteger, parseNumber } from './sampler-options.js';
+import { parseInteger, parseNumber } from './flags.js';
 
 interface WorkerFlags extends ModelFlags {
   redis: string;

@@ -8,15 +8,7 @@ import { SCENARIOS, getScenario, simulateClip } from '../world/scenarios.js';
 import { renderClip } from '../world/render.js';
 import { exportDataset } from '../world/dataset/export.js';
 import { corruptClip, CORRUPTIONS, type CorruptionKind } from '../world/corrupt.js';
-
-export function parseIntFlag(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}], got '${text}'`);
-  }
-  return n;
-}
+import { parseOptionalInteger } from './flags.js';
 
 interface WorldFlags {
   frames?: string;
@@ -26,9 +18,9 @@ interface WorldFlags {
 
 function worldFromFlags(f: WorldFlags): WorldConfig {
   return makeWorld({
-    frames: parseIntFlag(f.frames, '--frames', 4, 1024),
-    width: parseIntFlag(f.width, '--width', 16, 1024),
-    height: parseIntFlag(f.height, '--height', 16, 1024),
+    frames: parseOptionalInteger(f.frames, '--frames', 4, 1024),
+    width: parseOptionalInteger(f.width, '--width', 16, 1024),
+    height: parseOptionalInteger(f.height, '--height', 16, 1024),
   });
 }
 
@@ -69,9 +61,9 @@ export function registerWorldCommand(program: Command): void {
   ).action((flags: WorldFlags & { scenario: string; seed?: string; out: string; fps?: string; scale?: string; corrupt?: string }) => {
     const w = worldFromFlags(flags);
     const sc = getScenario(flags.scenario);
-    const seed = parseIntFlag(flags.seed, '--seed', 0) ?? 0;
-    const fps = parseIntFlag(flags.fps, '--fps', 1, 100) ?? 8;
-    const scale = parseIntFlag(flags.scale, '--scale', 1, 64) ?? 8;
+    const seed = parseOptionalInteger(flags.seed, '--seed', 0) ?? 0;
+    const fps = parseOptionalInteger(flags.fps, '--fps', 1, 100) ?? 8;
+    const scale = parseOptionalInteger(flags.scale, '--scale', 1, 64) ?? 8;
     if (flags.corrupt !== undefined && !(CORRUPTIONS as readonly string[]).includes(flags.corrupt)) {
       throw new UsageError(`unknown corruption '${flags.corrupt}' (known: ${CORRUPTIONS.join(', ')})`);
     }
@@ -97,13 +89,13 @@ export function registerWorldCommand(program: Command): void {
     if (flags.dtype !== undefined && flags.dtype !== 'uint8' && flags.dtype !== 'float32') throw new UsageError(`--dtype must be uint8 or float32, got '${flags.dtype}'`);
     const scenarios = flags.scenarios?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const res = exportDataset(flags.out, {
-      clips: parseIntFlag(flags.clips, '--clips', 1) ?? 0,
-      seed: parseIntFlag(flags.seed, '--seed', 0) ?? 0,
+      clips: parseOptionalInteger(flags.clips, '--clips', 1) ?? 0,
+      seed: parseOptionalInteger(flags.seed, '--seed', 0) ?? 0,
       world: w,
       dtype: flags.dtype as 'uint8' | 'float32' | undefined,
-      shardSize: parseIntFlag(flags.shardSize, '--shard-size', 1),
+      shardSize: parseOptionalInteger(flags.shardSize, '--shard-size', 1),
       scenarios,
-      givenFrames: parseIntFlag(flags.givenFrames, '--given-frames', 0, w.frames),
+      givenFrames: parseOptionalInteger(flags.givenFrames, '--given-frames', 0, w.frames),
     });
     process.stdout.write(`${flags.out}: ${res.clips} clips in ${res.shards.join(', ')} (${(res.clips / res.seconds).toFixed(0)} clips/s)\n`);
   });

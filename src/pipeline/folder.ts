@@ -1,9 +1,9 @@
 // Sampling a model folder's transformer(s): text states in, the final latent (the model's normalised latent space)
-// out. Decoding to pixels is a separate step, for folders that have a VAE decoder.
+// out. Decoding to pixels is a separate step (models/folder/decode.ts), for folders that have a VAE decoder.
 import type { NoiseSource } from '../core/rng.js';
 import type { StepObserver } from '../core/sample.js';
 import type { Condition } from '../models/contract.js';
-import type { FolderModel } from '../models/folder/folder.js';
+import type { FolderLayout, FolderModel } from '../models/folder/folder.js';
 import type { SamplerConfig } from './config.js';
 import { runSampler, type RunResult } from './run.js';
 
@@ -35,4 +35,9 @@ export function sampleFolderModel(model: FolderModel, inputs: FolderSampleInputs
     observer: inputs.observer,
     signal: inputs.signal,
   });
+}
+
+/** The preset a folder samples with when none is named: its selfrefine.json's, else its family's main one. */
+export function folderPresetName(layout: FolderLayout): string {
+  return layout.config.preset ?? (layout.config.family === 'cosmos' ? 'cosmos-predict2.5-2b' : 'wan2.1-t2v-1.3b');
 }

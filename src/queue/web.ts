@@ -2,9 +2,9 @@
 // submitted (states, progress, previews, results come back through the queue), and a cancel reaches the worker
 // that runs the job through the cancel channel.
 import { randomUUID } from 'node:crypto';
-import { CancelledError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
-import type { JobResult, JobRunner } from '../web/jobs.js';
+import type { JobResult, JobRunner } from '../web/model.js';
 import { JOB_OPTIONS, QueueClient, QueueJobError } from './client.js';
 import { decodeResult, fromBase64, type WebJobData, type WebResult } from './payload.js';
 
@@ -26,6 +26,7 @@ export async function queueRunner(model: ShippedModel, options: QueueRunnerOptio
   return {
     parallel: options.parallel,
     async run(request, signal, onStep): Promise<JobResult> {
+      if (request.kind === 'folder') throw new UsageError('queue workers run the physics model; a model folder\'s jobs run in the server');
       const id = `web-${randomUUID()}`;
       const data: WebJobData = { kind: 'web', weights, scenario: request.scenario, seed: request.seed, config: request.config, scale: options.scale, fps: options.fps };
       await client.submit([{ id, data }], WEB_JOB_OPTIONS);
@@ -41,7 +42,7 @@ export async function queueRunner(model: ShippedModel, options: QueueRunnerOptio
           },
           done(_id, text) {
             const r = decodeResult<WebResult>(text);
-            result = { gif: fromBase64(r.gif), maskPng: r.maskPng === null ? null : fromBase64(r.maskPng), nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds };
+            result = { gif: fromBase64(r.gif), maskPng: r.maskPng === null ? null : fromBase64(r.maskPng), latent: null, nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds };
           },
           failed(_id, reason) {
             failure = signal.aborted ? new CancelledError('cancelled') : new QueueJobError(id, reason);

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { videoFromPixels } from '../io/video.js';
 import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/shipped.js';
 import { generateVideo } from '../pipeline/generate.js';
-import { inProcessRunner, previewGif } from '../web/jobs.js';
+import { inProcessRunner, previewGif } from '../web/card.js';
 import { quitQuietly } from './client.js';
 import { CANCEL_CHANNEL, KEY_PREFIX, cancelKey, connectRedis, queueNameFor } from './connection.js';
 import {

@@ -1,21 +1,14 @@
 // A first-in, first-out queue of generation jobs for the web app. A runner executes them: in-process, one model
 // serves every job, so jobs run one at a time (the model's forward passes run in its worker thread, so the server
 // keeps answering while a job samples); `serve --redis` hands them to queue workers instead (src/queue/web.ts).
-import { CancelledError, SelfRefineError } from '../errors.js';
-import { gifBytes, maskPicture, videoFromPixels } from '../io/video.js';
-import type { ShippedModel } from '../models/shipped.js';
+// A failure is the job's state, never the status of the request that submitted it.
+import { CancelledError, SelfRefineError, UsageError } from '../errors.js';
 import type { SamplerConfig } from '../pipeline/config.js';
-import { generateVideo, type GeneratedVideo } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
+import { errorMessage, HttpError, httpStatusOf } from './http.js';
+import type { JobRequest, JobResult, JobRunner, WebModel } from './model.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface JobRequest {
-  readonly scenario: string;
-  readonly prompt: string;
-  readonly seed: number;
-  readonly config: SamplerConfig;
-}
 
 export interface JobProgress {
   readonly step: number;
@@ -29,15 +22,6 @@ export interface JobProgress {
   readonly uncertainFraction: number | null;
 }
 
-export interface JobResult {
-  readonly gif: Uint8Array;
-  /** The uncertainty mask at each refined step over the frames; null when nothing was refined. */
-  readonly maskPng: Uint8Array | null;
-  readonly nfe: number;
-  readonly nfeSaved: number;
-  readonly seconds: number;
-}
-
 export interface JobStatus {
   readonly id: string;
   readonly state: JobState;
@@ -47,7 +31,7 @@ export interface JobStatus {
   /** Jobs ahead of this one (0 when running or finished). */
   readonly position: number;
   readonly progress: JobProgress | null;
-  readonly result: { readonly nfe: number; readonly nfeSaved: number; readonly seconds: number; readonly hasMask: boolean } | null;
+  readonly result: { readonly nfe: number; readonly nfeSaved: number; readonly seconds: number; readonly hasMask: boolean; readonly hasLatent: boolean } | null;
   readonly error: string | null;
 }
 
@@ -66,6 +50,8 @@ interface Job {
    */
   preview: { latent: Float32Array | null; nfe: number; gif: Uint8Array | null; gifNfe: number } | null;
   error: string | null;
+  /** For a failed job: the HTTP status its files answer with (failureStatusOf). */
+  failureStatus: number;
   /** Who asked (the client's address), for the per-client limit. */
   readonly client: string;
   readonly abort: AbortController;
@@ -84,80 +70,22 @@ export interface JobQueueOptions {
   /** Pixel upscaling of the GIFs. */
   readonly scale?: number;
   readonly fps?: number;
-  /** Runs the jobs (default: in this process, on the queue's model, one at a time). */
+  /** Runs the jobs (default: in this process, on the queue's model). */
   readonly runner?: JobRunner;
 }
 
-/** A step of a running job as a runner reports it. */
-export interface RunnerStep {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly nfe: number;
-  readonly uncertainFraction: number | null;
+/** Refused because too many jobs are waiting (HTTP 429: try again later). */
+export class QueueFullError extends HttpError {
+  constructor(message: string) {
+    super(429, message);
+  }
 }
-
-/** The preview a runner sends with a step: the x̂0 latent (encoded when asked for) or a finished GIF. */
-export type RunnerPreview = { readonly latent: Float32Array } | { readonly gif: Uint8Array };
-
-/** Executes web jobs; rejects when `signal` aborts. */
-export interface JobRunner {
-  /** Jobs it runs at once. */
-  readonly parallel: number;
-  run(request: JobRequest, signal: AbortSignal, onStep: (step: RunnerStep, preview: RunnerPreview | null) => void): Promise<JobResult>;
-  close(): Promise<void>;
-}
-
-/** Refused because too many jobs are waiting. */
-export class QueueFullError extends SelfRefineError {}
-
-/** The default runner: the model of this process, one job at a time. */
-export function inProcessRunner(model: ShippedModel, scale: number, fps: number): JobRunner {
-  return {
-    parallel: 1,
-    async run(request, signal, onStep) {
-      const t0 = performance.now();
-      const video = await generateVideo(model, {
-        scenario: request.scenario,
-        config: request.config,
-        seed: request.seed,
-        recordMasks: request.config.refine.mode !== 'none',
-        signal,
-        observer: (r) => onStep({ step: r.step + 1, totalSteps: r.totalSteps, nfe: r.nfe, uncertainFraction: r.uncertainFraction }, { latent: r.x0 }),
-      });
-      return renderResult(model, video, scale, fps, (performance.now() - t0) / 1000);
-    },
-    close: async () => {},
-  };
-}
-
-/** Previews are GIFs at the model's own frame size; the page scales them up (pixelated). */
-const PREVIEW_SCALE = 1;
 
 const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
 
 /** A job in this state will not change again. */
 export function isFinished(state: JobState): boolean {
   return TERMINAL.has(state);
-}
-
-/** A finished generation as the web app serves it: the GIF, and the mask picture when a step was refined. */
-export function renderResult(model: ShippedModel, video: GeneratedVideo, scale: number, fps: number, seconds: number): JobResult {
-  const { frames: F, height: H, width: W } = model;
-  const [, , h, w] = model.network.shape;
-  const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
-  return {
-    gif: gifBytes(videoFromPixels(video.pixels, F, H, W), scale, fps),
-    maskPng: rows.length > 0 ? maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))) : null,
-    nfe: video.nfe,
-    nfeSaved: video.nfeSaved,
-    seconds,
-  };
-}
-
-/** A GIF of a latent x̂0 at the model's own frame size (the page scales it up, pixelated). */
-export function previewGif(model: ShippedModel, latent: Float32Array, fps: number): Uint8Array {
-  const [, F, h, w] = model.network.shape;
-  return gifBytes(videoFromPixels(model.vae.decode(latent, F, h, w), F, model.height, model.width), PREVIEW_SCALE, fps);
 }
 
 export class JobQueue {
@@ -174,7 +102,7 @@ export class JobQueue {
   private readonly idle = new Set<Promise<void>>();
 
   constructor(
-    private readonly model: ShippedModel,
+    private readonly model: WebModel,
     options: JobQueueOptions = {},
   ) {
     this.keepFinished = options.keepFinished ?? 32;
@@ -182,7 +110,7 @@ export class JobQueue {
     this.maxPerClient = options.maxPerClient ?? 4;
     this.timeLimitMs = 1000 * (options.timeLimitSeconds ?? 600);
     this.fps = options.fps ?? 8;
-    this.runner = options.runner ?? inProcessRunner(model, options.scale ?? 8, this.fps);
+    this.runner = options.runner ?? model.runner(options.scale ?? 8, this.fps);
   }
 
   /** Queue a job for `client` (its address); QueueFullError when the queue or the client's share of it is full. */
@@ -198,6 +126,7 @@ export class JobQueue {
       result: null,
       preview: null,
       error: null,
+      failureStatus: 500,
       client,
       abort: new AbortController(),
       listeners: new Set(),
@@ -222,6 +151,12 @@ export class JobQueue {
     return this.jobs.get(id)?.result ?? null;
   }
 
+  /** The HTTP status of a failed job's failure (422, 500 or 503); undefined for other jobs. */
+  failureStatus(id: string): number | undefined {
+    const job = this.jobs.get(id);
+    return job?.state === 'failed' ? job.failureStatus : undefined;
+  }
+
   /** The finished GIF, or while running a small GIF of the latest x̂0 (null before the first step). */
   preview(id: string): Uint8Array | null {
     const job = this.jobs.get(id);
@@ -230,7 +165,7 @@ export class JobQueue {
     const p = job.preview;
     if (p === null) return null;
     if (p.latent !== null && (p.gif === null || p.gifNfe !== p.nfe)) {
-      p.gif = previewGif(this.model, p.latent, this.fps);
+      p.gif = this.model.previewGif(p.latent, job.request, this.fps);
       p.gifNfe = p.nfe;
     }
     return p.gif;
@@ -280,7 +215,7 @@ export class JobQueue {
       refine: job.request.config.refine.mode,
       position: job.state === 'queued' ? this.waiting.indexOf(job) + this.running.size : 0,
       progress: job.progress,
-      result: r && { nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds, hasMask: r.maskPng !== null },
+      result: r && { nfe: r.nfe, nfeSaved: r.nfeSaved, seconds: r.seconds, hasMask: r.maskPng !== null, hasLatent: r.latent !== null },
       error: job.error,
     };
   }
@@ -345,11 +280,22 @@ export class JobQueue {
       const reason: unknown = job.abort.signal.reason;
       if (reason instanceof JobTimeLimitError) this.finish(job, 'failed', reason.message);
       else if (job.abort.signal.aborted || err instanceof CancelledError) this.finish(job, 'cancelled');
-      else this.finish(job, 'failed', err instanceof SelfRefineError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      else {
+        job.failureStatus = failureStatusOf(err);
+        this.finish(job, 'failed', errorMessage(err));
+      }
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The status a failed job's files answer with: 422 when its own input proved unusable only while it ran (a prompt
+ * over the text encoder's length, a size the graph was not exported for), else the failure's 5xx (503 for a tool).
+ */
+function failureStatusOf(err: unknown): number {
+  return err instanceof UsageError ? 422 : Math.max(500, httpStatusOf(err));
 }
 
 /** A job stopped because it ran too long. */

@@ -1,5 +1,6 @@
 // The web app's single page: plain HTML, CSS and browser JavaScript, no build step. It talks to the JSON API
-// of server.ts and follows each job's progress through server-sent events.
+// of server.ts and follows each job's progress through server-sent events. GET /api/model says which model it
+// serves: the physics model (a prompt from its vocabulary) or a model folder (any prompt, frames and size).
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -26,6 +27,8 @@ export const PAGE_HTML = `<!doctype html>
   .state-done .bar > div { background: #2e9d4f; }
   .state-failed .bar > div, .state-cancelled .bar > div { background: #b00020; }
   .video img { width: 256px; height: 256px; image-rendering: pixelated; background: #111; display: block; }
+  .folder .video img { height: auto; min-height: 64px; }
+  [hidden] { display: none !important; }
   .mask img { max-width: 100%; image-rendering: pixelated; }
 </style>
 </head>
@@ -33,7 +36,11 @@ export const PAGE_HTML = `<!doctype html>
 <h1>selfrefine</h1>
 <p class="sub" id="model">loading the model…</p>
 <form id="form">
-  <label class="wide">Prompt <select name="prompt" id="prompt"></select></label>
+  <label class="wide" id="prompt-label">Prompt <select name="prompt" id="prompt"></select></label>
+  <label class="wide folder-only" hidden>Negative prompt <input name="negativePrompt" placeholder="the model's default"></label>
+  <label class="folder-only" hidden>Frames <input name="frames" type="number" min="1" step="1"></label>
+  <label class="folder-only" hidden>Width <input name="width" type="number" min="16" step="16"></label>
+  <label class="folder-only" hidden>Height <input name="height" type="number" min="16" step="16"></label>
   <label>Seed <input name="seed" type="number" min="0" step="1" value="0"></label>
   <label>Refinement
     <select name="refine"><option value="pnp">Predict-and-Perturb</option><option value="none">none</option><option value="adaptive">adaptive P&amp;P</option></select></label>
@@ -53,11 +60,28 @@ const errorBox = $('#error');
 
 function fmtSeconds(s) { return s === null || s === undefined ? '–' : s < 60 ? s.toFixed(1) + ' s' : Math.floor(s / 60) + ' min ' + Math.round(s % 60) + ' s'; }
 
+let folder = false;
+
 async function loadModel() {
   const m = await (await fetch('/api/model')).json();
-  $('#model').textContent = m.name + ': ' + m.frames + ' frames of ' + m.width + '×' + m.height + ' px; default sampler ' +
-    m.defaults.solver + ' ' + m.defaults.steps + ' steps, ' + m.defaults.guidance + ', P&P ' + m.defaults.plan + ' (τ ' + m.defaults.tau + '), ' + m.defaults.nfe + ' NFE';
-  for (const p of m.prompts) $('#prompt').append(new Option(p.prompt, p.prompt));
+  folder = m.kind === 'folder';
+  const sampler = 'default sampler ' + m.defaults.solver + ' ' + m.defaults.steps + ' steps, ' + m.defaults.guidance + ', P&P ' + m.defaults.plan + ' (τ ' + m.defaults.tau + '), ' + m.defaults.nfe + ' NFE';
+  if (folder) {
+    document.body.classList.add('folder');
+    $('#model').textContent = m.name + ' (' + m.family + ', preset ' + m.preset + '): clips of ' + m.clip.frameStep + 'k+1 frames, sizes in multiples of ' +
+      m.clip.sizeMultiple + ' px, at most ' + m.clip.maxFrames + ' frames; ' + sampler;
+    const input = document.createElement('input');
+    input.name = 'prompt';
+    input.id = 'prompt';
+    input.required = true;
+    input.placeholder = 'describe the video';
+    $('#prompt').replaceWith(input);
+    for (const el of document.querySelectorAll('.folder-only')) el.hidden = false;
+    for (const k of ['frames', 'width', 'height']) form[k].placeholder = m[k];
+  } else {
+    $('#model').textContent = m.name + ': ' + m.frames + ' frames of ' + m.width + '×' + m.height + ' px; ' + sampler;
+    for (const p of m.prompts) $('#prompt').append(new Option(p.prompt, p.prompt));
+  }
   form.steps.placeholder = m.defaults.steps;
   form.cfg.placeholder = m.defaults.cfgLow === null ? m.defaults.cfg : m.defaults.cfg + ' / ' + m.defaults.cfgLow;
   form.plan.placeholder = m.defaults.plan;
@@ -68,6 +92,10 @@ function requestFromForm(refine) {
   const f = new FormData(form);
   const body = { prompt: f.get('prompt'), seed: Number(f.get('seed') || 0), refine: refine ?? f.get('refine') };
   for (const k of ['steps', 'cfg']) if (f.get(k) !== '') body[k] = Number(f.get(k));
+  if (folder) {
+    for (const k of ['frames', 'width', 'height']) if (f.get(k) !== '') body[k] = Number(f.get(k));
+    if (f.get('negativePrompt') !== '') body.negativePrompt = f.get('negativePrompt');
+  }
   if (body.refine !== 'none') {
     if (f.get('plan') !== '') body.plan = f.get('plan');
     if (f.get('tau') !== '') body.tau = Number(f.get('tau'));

@@ -1,21 +1,11 @@
 // The page in a real browser: Debian's chromium (installed by .ci/run) driven by playwright-core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { withApp } from './helpers.js';
+import { NEEDS_CHROMIUM, withApp, withPage } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-test('web page: pick a prompt, generate, watch it finish with its video and mask; a bad plan shows the server error', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} missing (apt-get install chromium)` }, async () => {
+test('web page: pick a prompt, generate, watch it finish with its video and mask; a bad plan shows the server error', NEEDS_CHROMIUM, async () => {
   await withApp({}, async (app, model) => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    try {
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      await page.goto(app.url);
+    await withPage(app.url, async (page) => {
       await page.waitForFunction("document.querySelectorAll('#prompt option').length > 0");
       assert.deepEqual(await page.locator('#prompt option').allTextContents(), model.card.scenarios.map((s) => s.prompt));
       assert.match((await page.locator('#model').textContent()) ?? '', new RegExp(model.card.name));
@@ -39,9 +29,6 @@ test('web page: pick a prompt, generate, watch it finish with its video and mask
       await page.click('#generate');
       await page.locator('#error').filter({ hasText: /plan/i }).waitFor({ timeout: 10_000 });
       assert.equal(await page.locator('.job').count(), 1, 'a refused request adds no job');
-      assert.deepEqual(pageErrors, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

@@ -1,5 +1,8 @@
-// Shared by the web tests: the shipped model loaded once per file, a running app, and a client that
-// follows a job's server-sent events to its end.
+// Shared by the web tests: the shipped model loaded once per file, a running app, a client that follows a job's
+// server-sent events to its end, and a page in Debian's chromium (driven by playwright-core).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chromium, type Page } from 'playwright-core';
 import { loadShippedModel, type ShippedModel } from '../../src/models/shipped.js';
 import { startWebApp, type WebApp, type WebAppOptions } from '../../src/web/server.js';
 import type { JobStatus } from '../../src/web/jobs.js';
@@ -45,3 +48,24 @@ export async function followEvents(app: WebApp, id: string): Promise<StreamEvent
 
 /** Requests that keep a job short: 6 steps, one refined step of K = 1. */
 export const QUICK = { steps: 6, refine: 'pnp', plan: '1-2:1' } as const;
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The `skip` option of a test that needs chromium. */
+export const NEEDS_CHROMIUM = { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} missing (apt-get install chromium)` };
+
+/** Open `url` in a headless chromium page, run `body`, and fail if the page threw. */
+export async function withPage(url: string, body: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(url);
+    await body(page);
+    assert.deepEqual(pageErrors, [], 'the page threw');
+  } finally {
+    await browser.close();
+  }
+}
