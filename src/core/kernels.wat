@@ -196,7 +196,7 @@
         (br $channel))))
 
   ;; The ziggurat's branch-free bulk pass (rng.ts zigguratBulk) over draws [from, to), a chunk of CHUNK = 1024 draws
-  ;; at a time: the xoshiro128** bits first (a tight scalar loop, state at $st as 4 × i32) into $bits, then the
+  ;; at a time: the xoshiro128** bits first (a tight scalar loop, four steps per turn; state at $st as 4 × i32) into $bits, then the
   ;; values four at a time, out[i] = a·base[i] + b·fround(mag·w[iz]), with draws outside their box listed as (i, u)
   ;; in (rejI, rejU). It stops early when fewer than CHUNK list entries are left of `cap`. Returns the index it
   ;; stopped at; stores the state back and the listed count at $st + 16. $tab: 512 entries of 16 bytes, indexed by
@@ -229,8 +229,45 @@
         (local.set $q (local.get $bits))
         (local.set $u (i32.add (local.get $bits) (i32.shl (i32.sub (local.get $end) (local.get $i)) (i32.const 2))))
         (block $bitsDone
+          (loop $bits4
+            (br_if $bitsDone (i32.gt_u (i32.add (local.get $q) (i32.const 16)) (local.get $u)))
+            (i32.store offset=0 (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+            (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+            (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+            (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+            (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+            (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+            (i32.store offset=4 (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+            (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+            (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+            (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+            (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+            (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+            (i32.store offset=8 (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+            (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+            (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+            (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+            (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+            (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+            (i32.store offset=12 (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+            (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+            (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+            (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+            (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+            (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+            (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $bits4)))
+        (block $bitDone
           (loop $bit
-            (br_if $bitsDone (i32.ge_u (local.get $q) (local.get $u)))
+            (br_if $bitDone (i32.ge_u (local.get $q) (local.get $u)))
             (i32.store (local.get $q) (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
             (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
             (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
