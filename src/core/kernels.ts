@@ -16,7 +16,7 @@ export interface WasmKernels {
   /** fuseEuler, then xk = a·x0 + s·eps from the fused x0, in one pass over channels c < C at positions [f, t) of P. */
   fuseEulerPerturb(x0: number, next: number, xk: number, vk: number, eps: number, s: number, cv: number, a: number, C: number, P: number, f: number, t: number): void;
   /** The ziggurat's bulk pass over draws [from, to); returns where it stopped (the reject lists hold `cap`). */
-  ziggurat(st: number, tab: number, bits: number, out: number, base: number, from: number, to: number, a: number, b: number, rejI: number, rejU: number, cap: number): number;
+  ziggurat(st: number, tab: number, bits: number, out: number, base: number, from: number, to: number, a: number, b: number, fill: number, rejI: number, rejU: number, cap: number): number;
 }
 
 // The few WebAssembly globals used here (the project's TypeScript lib has no WebAssembly declarations).
@@ -128,9 +128,11 @@ export class KernelArena {
     }
     scratch.set(state, ZIG_STATE / 4);
     const n = out.length;
+    // a = +0, b = 1: a plain fill, which the kernel does in float32 (same bits).
+    const fill = Object.is(a, 0) && b === 1 ? 1 : 0;
     let nr = 0;
     for (let i = 0; i < n; ) {
-      i = this.kernels.ziggurat(ZIG_STATE, ZIG_TAB, ZIG_BITS, out.byteOffset, base.byteOffset, i, n, a, b, ZIG_REJ_I, ZIG_REJ_U, ZIG_CAP);
+      i = this.kernels.ziggurat(ZIG_STATE, ZIG_TAB, ZIG_BITS, out.byteOffset, base.byteOffset, i, n, a, b, fill, ZIG_REJ_I, ZIG_REJ_U, ZIG_CAP);
       const listed = scratch[ZIG_STATE / 4 + 4];
       rejects.set(scratch.subarray(ZIG_REJ_I / 4, ZIG_REJ_I / 4 + listed), nr);
       rejectDraws.set(scratch.subarray(ZIG_REJ_U / 4, ZIG_REJ_U / 4 + listed), nr);

@@ -202,18 +202,17 @@
   ;; stopped at; stores the state back and the listed count at $st + 16. $tab: 512 entries of 16 bytes, indexed by
   ;; the draw's low 9 bits (layer and sign): the f64 layer width with the sign folded in, then the i32 box limit,
   ;; so one vector load per draw fetches both. mag < 2^23, so the signed conversions are exact.
-  ;; A plain fill (a = +0, b = 1) needs no float64 for the affine part: 0·base + 1·v is v plus a signed zero (or
-  ;; NaN), which float32 arithmetic gives bit for bit.
+  ;; A plain fill ($fill = 1: the caller's a is +0 and b is 1) needs no float64 for the affine part: 0·base + 1·v is
+  ;; v plus a signed zero (or NaN), which float32 arithmetic gives bit for bit.
   (func (export "ziggurat") (param $st i32) (param $tab i32) (param $bits i32) (param $out i32) (param $base i32)
-        (param $from i32) (param $to i32) (param $a f64) (param $b f64) (param $rejI i32) (param $rejU i32) (param $cap i32)
+        (param $from i32) (param $to i32) (param $a f64) (param $b f64) (param $fill i32) (param $rejI i32) (param $rejU i32) (param $cap i32)
         (result i32)
     (local $i i32) (local $end i32) (local $q i32) (local $nr i32) (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
-    (local $t i32) (local $u i32) (local $mag i32) (local $e i32) (local $rej i32) (local $lane i32) (local $fill i32)
+    (local $t i32) (local $u i32) (local $mag i32) (local $e i32) (local $rej i32) (local $lane i32)
     (local $vu v128) (local $vmag v128) (local $vo v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
     (local $vk v128) (local $x v128) (local $va v128) (local $vb v128) (local $lo v128) (local $hi v128)
     (local.set $va (f64x2.splat (local.get $a)))
     (local.set $vb (f64x2.splat (local.get $b)))
-    (local.set $fill (i32.and (i64.eqz (i64.reinterpret_f64 (local.get $a))) (f64.eq (local.get $b) (f64.const 1))))
     (local.set $s0 (i32.load offset=0 (local.get $st)))
     (local.set $s1 (i32.load offset=4 (local.get $st)))
     (local.set $s2 (i32.load offset=8 (local.get $st)))
