@@ -61,12 +61,15 @@ function kernelModule(): object | null {
 }
 
 const arenas = new WeakMap<object, KernelArena>();
+/** The last arena handed back, kept for the next create() of the same size. */
+let idle: KernelArena | null = null;
 
 /** A fixed-size WebAssembly memory handed out as Float32Arrays, with the kernels bound to it. */
 export class KernelArena {
   private used = SCRATCH_FLOATS;
   private readonly scratch: Int32Array;
   private tables: Float64Array | null = null;
+  private inUse = true;
 
   private constructor(
     private readonly memory: WasmMemory,
@@ -79,13 +82,22 @@ export class KernelArena {
   /**
    * An arena for `floats` float32 values in all, counting each allocation rounded up to whole vectors;
    * null where WebAssembly is unavailable or the memory cannot be had (callers then use plain arrays).
-   * The memory never grows: growing would detach the arrays already handed out.
+   * The memory never grows: growing would detach the arrays already handed out. An arena handed back
+   * with release() is reused, zeroed, when the same size is asked for next.
    */
   static create(floats: number): KernelArena | null {
     const module = kernelModule();
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (module === null || api === undefined) return null;
     const pages = Math.ceil(((SCRATCH_FLOATS + floats) * 4) / PAGE_BYTES);
+    const reused = idle;
+    if (reused !== null && reused.capacity === (pages * PAGE_BYTES) / 4) {
+      idle = null;
+      new Uint8Array(reused.memory.buffer, SCRATCH_FLOATS * 4, (reused.used - SCRATCH_FLOATS) * 4).fill(0);
+      reused.used = SCRATCH_FLOATS;
+      reused.inUse = true;
+      return reused;
+    }
     try {
       const memory = new api.Memory({ initial: pages, maximum: pages });
       const instance = new api.Instance(module, { env: { memory } });
@@ -95,6 +107,17 @@ export class KernelArena {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Hands the arena back for the next create() of its size: a fresh memory costs a page fault per 4 KiB on first
+   * touch (about a pass over it), zeroing a used one much less. Nothing it handed out may be used afterwards.
+   * One arena is kept, so a process holds at most one idle arena's memory.
+   */
+  release(): void {
+    if (!this.inUse) return;
+    this.inUse = false;
+    idle = this;
   }
 
   /** Floats an allocation of n takes, alignment included. */

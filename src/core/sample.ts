@@ -220,8 +220,10 @@ export async function sample(
       });
     }
   }
-  // An arena's array would keep the whole arena alive: hand back a buffer of its own.
-  return { x: arena === null ? cur : cur.slice(), nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
+  // An arena's array would keep the whole arena alive: hand back a buffer of its own, and the arena for reuse.
+  const final = arena === null ? cur : cur.slice();
+  arena?.release();
+  return { x: final, nfe, refinedSteps, innerIterations: innerTotal, nfeSaved };
 }
 
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */

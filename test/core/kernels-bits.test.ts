@@ -1,13 +1,17 @@
 // Bit-level evidence that the WebAssembly kernels reproduce the JavaScript loops exactly: the noise kernel on
 // many seeds and sizes, through fill, fillAffine and checkpoint/rollback, with signed zeros and non-finite values
 // in the buffer a fill overwrites; and one inner iteration with the next Perturb folded in, over scattered masks
-// with ragged runs. Arrays are compared as raw 32-bit words, so -0 against +0 and NaN payloads count.
+// with ragged runs; and the reuse of a released arena. Arrays are compared as raw 32-bit words, so -0 against +0
+// and NaN payloads count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KernelArena } from '../../src/core/kernels.js';
 import { refineIteration, UncertainRuns } from '../../src/core/refine.js';
 import { NormalRng } from '../../src/core/rng.js';
+import { sample } from '../../src/core/sample.js';
+import { explicitGrid } from '../../src/core/schedules.js';
+import type { LatentShape } from '../../src/core/tensor.js';
 import type { StepCoefficients } from '../../src/core/solvers.js';
 
 function arenaFor(floats: number): KernelArena {
@@ -171,4 +175,44 @@ test('long streams keep the bits they had before the kernels and the wedge bound
       assert.equal(rng.nextUint32(), next, `seed ${seed} (${place}): the state after the stream`);
     }
   }
+});
+
+test('a released arena comes back zeroed for the next arena of its size, and only once', () => {
+  const a = arenaFor(1000);
+  const x = a.float32(600);
+  x.fill(7);
+  a.release();
+  a.release();
+  const b = arenaFor(1000);
+  assert.equal(b, a, 'the same size gets the released arena');
+  const y = b.float32(600);
+  assert.equal(y.byteOffset, x.byteOffset, 'allocation starts over');
+  assert.ok(y.every((v) => v === 0), 'and hands out zeroed values');
+  assert.notEqual(arenaFor(1000), b, 'an arena in use is not handed out again');
+  b.release();
+  assert.notEqual(arenaFor(50_000), b, 'another size gets a memory of its own');
+});
+
+test('refined runs give the same bits whether their arena is fresh or reused', async () => {
+  const shape: LatentShape = [4, 5, 60, 64];
+  const size = 4 * 5 * 60 * 64;
+  const model = {
+    shape,
+    timestep: (sigma: number): number => sigma,
+    async evaluate(x: Float32Array, info: { sigma: number }, out: Float32Array): Promise<number> {
+      for (let i = 0; i < x.length; i++) out[i] = 0.7 * x[i] - 0.02 * (i % 11) + 0.1 * info.sigma;
+      return 1;
+    },
+  };
+  const init = normals(size, 5);
+  const run = async (): Promise<Float32Array> => {
+    const plan = new Map([[0, 3], [1, 2]]);
+    const result = await sample('euler', model, init, explicitGrid([1, 0.8, 0.5, 0]), {
+      refine: { plan, tau: 0.2, noise: new NormalRng(3), stopWhenUncertainBelow: 0 },
+    });
+    return result.x;
+  };
+  const first = await run();
+  const second = await run();
+  assertSameBits(second, first, 'the second run (reused arena)');
 });
