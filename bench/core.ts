@@ -1,11 +1,18 @@
 // npm run bench:core [-- --json] [-- --shape 16,21,60,104] [-- --iterations 12] [-- --model-ms 40]
-// Sampler-side cost of one Predict-and-Perturb inner iteration on a Wan-sized latent: everything
-// but the network (fresh noise, perturb, predict x̂0, candidate step, uncertainty, mask, fusion),
-// measured through the real sampler, beside one memcpy of the same latent in the same run.
-//   pnpIterationMs          all the sampler's work per iteration (a velocity stub that costs nothing)
-//   pnpIterationCriticalMs  what the sampler adds to the model's time per iteration when the model
-//                           runs asynchronously (worker thread or GPU) for --model-ms: the next
-//                           Perturb's noise is drawn while the model runs, so it drops out
+// What the sampler itself spends per Predict-and-Perturb inner iteration on a Wan2.1 480×832×81 latent
+// [16, 21, 60, 104] (2.1M values), measured through the real sample() with a velocity stub that returns at once and
+// leaves the velocity at zero: no position ever becomes certain, so every iteration does the whole work (one latent of
+// fresh noise, the uncertainty over every position, the mask, the Euler fusion and the next Perturb). Each figure is
+// the median over 5 pairs of runs of (refined run − plain run) / K, K = --iterations: a refined run's one-off costs
+// (its kernel arena, first touches of its buffers) are spread over K. Wall-clock milliseconds; the machine's other
+// load moves them, so compare against a baseline run in the same minutes.
+//   pnpIterationMs          Euler: all of the sampler's work per iteration (the stub costs nothing)
+//   pnpIterationUniPCMs     the same with UniPC (its fusion runs the JavaScript loop)
+//   pnpIterationCriticalMs  what the sampler adds to the model's time per iteration when the model runs
+//                           asynchronously (worker thread or GPU) for --model-ms: the next Perturb's noise is drawn
+//                           while the model runs, so it drops out
+//   noiseMs                 one latent of noise alone (NormalRng.fill into a kernel arena), median of 10
+//   memcpyMs                one copy of the same latent (Float32Array.set), median of 30: the memory floor
 import { sample } from '../src/core/sample.js';
 import type { GuidedVelocity } from '../src/core/guidance.js';
 import { KernelArena } from '../src/core/kernels.js';

@@ -55,8 +55,8 @@ export class UncertainRuns {
   size = 0;
 
   constructor(readonly positions: number) {
-    // At most ⌈P/2⌉ runs, plus one split per block border.
-    const capacity = 2 * (Math.ceil(positions / 2) + Math.ceil(positions / BLOCK) + 2);
+    // Runs are separated by at least one certain position: at most ⌈P/2⌉ of them.
+    const capacity = 2 * (Math.ceil(positions / 2) + 1);
     this.bounds = new Int32Array(capacity);
     this.spare = new Int32Array(capacity);
   }
@@ -83,9 +83,6 @@ export class UncertainRuns {
   }
 }
 
-/** Positions per block: one block of every buffer (C channels × BLOCK × 4 bytes × 3 arrays) stays in L2. */
-const BLOCK = 2048;
-
 export interface FusionTarget {
   /** The step's candidate, fused. */
   readonly next: Float32Array;
@@ -97,13 +94,15 @@ export interface FusionTarget {
 }
 
 /**
- * Everything one inner iteration does after the model call (docs/sampling.md, "Predict-and-Perturb"), block by block of
- * positions so that each block's data is read from memory once and then from cache:
- * U = mean_c |x0k − x0| on the still-uncertain runs (x0k = xk − σ·vk), positions with U < τ join
- * the certain set, and where still uncertain x0 ← x0k, next ← step(xk, x0k, vk), state ← xk.
- * `runs` is rebuilt to the positions still uncertain; `certain` marks 1 = certain.
- * With `nextEps`, the next iteration's Perturb (xk ← (1−σ)·x0 + σ·nextEps) is folded in, block by
- * block once the block's x0 is final, while that x0 is still in cache: it saves a pass over memory.
+ * Everything one inner iteration does after the model call (docs/sampling.md, "Predict-and-Perturb"), in two passes over
+ * memory: U = mean_c |x0k − x0| on the still-uncertain runs (x0k = xk − σ·vk), and positions with
+ * U < τ join the certain set; then, where still uncertain, x0 ← x0k, next ← step(xk, x0k, vk),
+ * state ← xk. `runs` is rebuilt to the positions still uncertain; `certain` marks 1 = certain.
+ * With `nextEps`, the next iteration's Perturb (xk ← (1−σ)·x0 + σ·nextEps, every position) is
+ * folded into the second pass. Each pass streams through one channel plane after the other. Blocks
+ * of positions across all channels (so that the second pass would read the first one's data from
+ * cache) measured slower at Wan's size with 2048 positions (3·C short strided streams, and planes a
+ * near power of two apart that evict each other) and no faster with 4096 to 32768.
  */
 export function refineIteration(
   target: FusionTarget,
@@ -122,63 +121,48 @@ export function refineIteration(
   const old = runs.bounds;
   const oldCount = runs.count;
   const out = runs.scratch;
+  const measure = measureKernel(usum, xk, vk, target.x0, sigma, C, P);
+  for (let q = 0; q < oldCount; q++) {
+    usum.fill(0, old[2 * q], old[2 * q + 1]);
+    measure(old[2 * q], old[2 * q + 1]);
+  }
+  // Grow the certain set; the still-uncertain positions of each old run become new runs.
   let count = 0;
   let size = 0;
-  let r = 0;
-  const measure = measureKernel(usum, xk, vk, target.x0, sigma, C, P);
-  const fuse = fuseKernel(target, xk, vk, sigma, C, P);
-  const perturbNext = nextEps === null ? null : perturbKernel(xk, target.x0, nextEps, sigma, C, P);
-  let s = 0;
-  for (; s < P && r < oldCount; s += BLOCK) {
-    const e = Math.min(P, s + BLOCK);
-    // Uncertainty on the old runs clipped to [s, e).
-    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
-      const f = Math.max(old[2 * q], s);
-      const t = Math.min(old[2 * q + 1], e);
-      usum.fill(0, f, t);
-    }
-    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
-      measure(Math.max(old[2 * q], s), Math.min(old[2 * q + 1], e));
-    }
-    // Grow the certain set; append the still-uncertain runs (merging across the block border).
-    let fuseFrom = count;
-    for (let q = r; q < oldCount && old[2 * q] < e; q++) {
-      const f = Math.max(old[2 * q], s);
-      const t = Math.min(old[2 * q + 1], e);
-      let open = -1;
-      for (let p = f; p <= t; p++) {
-        const uncertain = p < t && !(usum[p] < limit);
-        if (uncertain) {
-          if (open < 0) open = p;
-          continue;
-        }
-        if (p < t) certain[p] = 1;
-        if (open >= 0) {
-          if (count > 0 && out[2 * count - 1] === open) {
-            out[2 * count - 1] = p;
-            if (count - 1 < fuseFrom) fuseFrom = count - 1;
-          } else {
-            out[2 * count] = open;
-            out[2 * count + 1] = p;
-            count++;
-          }
-          size += p - open;
-          open = -1;
-        }
+  for (let q = 0; q < oldCount; q++) {
+    const t = old[2 * q + 1];
+    let open = -1;
+    for (let p = old[2 * q]; p <= t; p++) {
+      if (p < t && !(usum[p] < limit)) {
+        if (open < 0) open = p;
+        continue;
+      }
+      if (p < t) certain[p] = 1;
+      if (open >= 0) {
+        out[2 * count] = open;
+        out[2 * count + 1] = p;
+        count++;
+        size += p - open;
+        open = -1;
       }
     }
-    // Fuse on the new runs clipped to [s, e) while this block is still in cache.
-    for (let q = fuseFrom; q < count; q++) {
-      const f = Math.max(out[2 * q], s);
-      const t = Math.min(out[2 * q + 1], e);
-      if (f < t) fuse(f, t);
-    }
-    perturbNext?.(s, e);
-    while (r < oldCount && old[2 * r + 1] <= e) r++;
   }
-  // Past the last uncertain run nothing changes but the next Perturb.
-  if (perturbNext !== null && s < P) perturbNext(s, P);
   runs.swap(count, size);
+  const fuse = fuseKernel(target, xk, vk, sigma, C, P);
+  if (nextEps === null) {
+    for (let q = 0; q < count; q++) fuse(out[2 * q], out[2 * q + 1]);
+    return;
+  }
+  // Certain gaps only get the Perturb; uncertain runs are fused, then perturbed from the fused x0.
+  const perturbNext = perturbKernel(xk, target.x0, nextEps, sigma, C, P);
+  const fusePerturb = fusePerturbKernel(target, xk, vk, nextEps, sigma, C, P, fuse, perturbNext);
+  let from = 0;
+  for (let q = 0; q < count; q++) {
+    if (from < out[2 * q]) perturbNext(from, out[2 * q]);
+    fusePerturb(out[2 * q], out[2 * q + 1]);
+    from = out[2 * q + 1];
+  }
+  if (from < P) perturbNext(from, P);
 }
 
 /** The uncertainty measurement over positions [f, t): the SIMD kernel where every buffer lives in one arena. */
@@ -188,13 +172,35 @@ function measureKernel(usum: Float32Array, xk: Float32Array, vk: Float32Array, x
   return (f, t) => wasm.measure(usum.byteOffset, xk.byteOffset, vk.byteOffset, x0.byteOffset, sigma, C, P, f, t);
 }
 
-/** The fusion over positions [f, t): the SIMD kernel for Euler's step where every buffer lives in one arena. */
-function fuseKernel(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+/** Euler's step in the SIMD kernels: every buffer in one arena, and no state to fuse. */
+function eulerKernels(target: FusionTarget, ...arrays: readonly Float32Array[]): WasmKernels | undefined {
   const { next, x0, state, co } = target;
   const euler = co.a === 1 && co.b === 0 && co.d === 0 && state === null;
-  const wasm: WasmKernels | undefined = euler ? sharedArena(next, x0, xk, vk)?.kernels : undefined;
+  return euler ? sharedArena(next, x0, ...arrays)?.kernels : undefined;
+}
+
+/** The fusion over positions [f, t): the SIMD kernel for Euler's step where every buffer lives in one arena. */
+function fuseKernel(target: FusionTarget, xk: Float32Array, vk: Float32Array, sigma: number, C: number, P: number): (f: number, t: number) => void {
+  const wasm = eulerKernels(target, xk, vk);
   if (wasm === undefined) return (f, t) => fuseRange(target, xk, vk, sigma, C, P, f, t);
+  const { next, x0, co } = target;
   return (f, t) => wasm.fuseEuler(x0.byteOffset, next.byteOffset, xk.byteOffset, vk.byteOffset, sigma, co.c, C, P, f, t);
+}
+
+/** The fusion and then the next Perturb over positions [f, t): one SIMD pass for Euler's step in one arena. */
+function fusePerturbKernel(
+  target: FusionTarget, xk: Float32Array, vk: Float32Array, eps: Float32Array, sigma: number, C: number, P: number,
+  fuse: (f: number, t: number) => void, perturbNext: (f: number, t: number) => void,
+): (f: number, t: number) => void {
+  const wasm = eulerKernels(target, xk, vk, eps);
+  if (wasm === undefined) {
+    return (f, t) => {
+      fuse(f, t);
+      perturbNext(f, t);
+    };
+  }
+  const { next, x0, co } = target;
+  return (f, t) => wasm.fuseEulerPerturb(x0.byteOffset, next.byteOffset, xk.byteOffset, vk.byteOffset, eps.byteOffset, sigma, co.c, 1 - sigma, C, P, f, t);
 }
 
 /** The next Perturb over positions [f, t) of every channel. */

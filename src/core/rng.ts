@@ -65,6 +65,36 @@ for (let i = 0; i < 2 * LAYERS; i++) {
   KS[i] = KN[i & (LAYERS - 1)];
 }
 
+// Linear bounds on exp(−x²/2) over each layer's wedge (x from the box limit to the layer's edge), so the wedge
+// test rarely calls Math.exp: below the lower line it accepts, above the upper line it rejects, and only the thin
+// band between (plus a margin far wider than any rounding) is decided by Math.exp. The decisions, and so the stream,
+// are exactly those of the plain test. The density is concave below x = 1 (the chord is the lower bound, the tangent
+// at the midpoint the upper one) and convex above it (the other way round); the one layer spanning x = 1 has none.
+const BOUND_MARGIN = 2 ** -40;
+/** Per layer: the lower line through (anchor, value) with slope, then the upper one: 6 numbers. */
+const WEDGE = new Float64Array(6 * LAYERS);
+{
+  const f = (x: number): number => Math.exp(-0.5 * x * x);
+  for (let i = 0; i < LAYERS; i++) {
+    const a = KN[i] * WN[i];
+    const b = M * WN[i];
+    const m = 0.5 * (a + b);
+    const chord = [a, f(a), (f(b) - f(a)) / (b - a)];
+    const tangent = [m, f(m), -m * f(m)];
+    const none = [0, -Infinity, 0, 0, Infinity, 0];
+    const lines = i === 0 || (a < 1 && b > 1) ? none : b <= 1 ? [...chord, ...tangent] : [...tangent, ...chord];
+    WEDGE.set(lines, 6 * i);
+  }
+}
+
+/** Whether y < exp(−x²/2), x in layer iz's wedge: the lines decide, and Math.exp only between them. */
+function underDensity(iz: number, x: number, y: number): boolean {
+  const w = 6 * iz;
+  if (y < WEDGE[w + 1] + WEDGE[w + 2] * (x - WEDGE[w]) - BOUND_MARGIN) return true;
+  if (y > WEDGE[w + 4] + WEDGE[w + 5] * (x - WEDGE[w + 3]) + BOUND_MARGIN) return false;
+  return y < Math.exp(-0.5 * x * x);
+}
+
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
   let z = state.s;
@@ -178,7 +208,7 @@ export class NormalRng implements NoiseSource {
         } while (y + y < xt * xt);
         return negative ? -R - xt : R + xt;
       }
-      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+      if (underDensity(iz, x, FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]))) return negative ? -x : x;
       u = this.nextUint32() | 0;
     }
   }

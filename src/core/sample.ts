@@ -316,9 +316,11 @@ export async function sample(
       });
     }
   }
-  // An arena's array would keep the whole arena alive: hand back a buffer of its own.
+  // An arena's array would keep the whole arena alive: hand back a buffer of its own, and the arena for reuse.
   const { cur, arena } = run;
-  return { x: arena === null ? cur : cur.slice(), nfe: run.nfe, refinedSteps: run.refinedSteps, innerIterations: run.innerTotal, nfeSaved: run.nfeSaved };
+  const final = arena === null ? cur : cur.slice();
+  arena?.release();
+  return { x: final, nfe: run.nfe, refinedSteps: run.refinedSteps, innerIterations: run.innerTotal, nfeSaved: run.nfeSaved };
 }
 
 /** Euler sampling (the official P&P algorithm when `options.refine` is set). */
