@@ -28,8 +28,8 @@ export {
   type BestOfNResult,
 } from './core/baselines.js';
 export { ComplexFft, Fft3 } from './core/fft.js';
-export type { VelocityModel, VelocityRequest, Condition } from './models/contract.js';
-export { UNCONDITIONAL } from './models/contract.js';
+export type { VelocityModel, VelocityRequest, Condition } from './core/model.js';
+export { UNCONDITIONAL } from './core/model.js';
 export { GaussianMixtureModel, parseMixtureSpec, readMixtureSpec, type MixtureSpec, type MixtureComponent } from './models/gmm.js';
 export { PRESETS, findPreset, buildGrid, type Preset, type SamplerConfig, type GridSpec, type GuidanceSpec, type RefineSpec } from './pipeline/config.js';
 export { runSampler, buildGuidedVelocity, buildRefineOptions, resolvePlan, highNoiseSteps, plannedNfe, type RunInputs, type RunResult, type TimestepOf } from './pipeline/run.js';

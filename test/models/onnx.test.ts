@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { DEFAULT_MODEL_CARD, loadCardNetwork } from '../../src/models/shipped.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { ModelOutputError, UsageError } from '../../src/errors.js';
-import { UNCONDITIONAL, type VelocityRequest } from '../../src/models/contract.js';
+import { UNCONDITIONAL, type VelocityRequest } from '../../src/core/model.js';
 
 const SIGMA = 0.7;
 

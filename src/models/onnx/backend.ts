@@ -3,7 +3,7 @@
 // Worker (src/browser/, onnxruntime-web); both run this class.
 import { ModelOutputError, UsageError } from '../../errors.js';
 import { checkLatentShape, numel, type LatentShape } from '../../core/tensor.js';
-import type { VelocityRequest } from '../contract.js';
+import type { VelocityRequest } from '../../core/model.js';
 import { wanTimestep } from '../family.js';
 import type { ScenarioVelocityModel } from '../sigma-experts.js';
 import type { ModelCard } from './card.js';
