@@ -19,7 +19,7 @@ import { FAMILIES, latentShapeFor } from '../models/family.js';
 import { imageCondition } from './folder-image.js';
 import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type PromptStates } from './folder-text.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
-import { samplingProgress } from './progress.js';
+import { samplingProgress } from '../io/progress.js';
 import { parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 
 export interface FolderFlags extends SamplerFlags, FolderTextFlags {

@@ -11,7 +11,7 @@ import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset.js';
-import { samplingProgress } from './progress.js';
+import { samplingProgress } from '../io/progress.js';
 import { generateClipsOnQueue } from '../queue/generate.js';
 import { addSamplerOptions, parseInteger, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 import { addFolderOptions, runFolderGenerate, type FolderFlags } from './generate-folder.js';
