@@ -17,6 +17,7 @@ export class CancelledError extends SelfRefineError {}
 
 /**
  * Something selfrefine drives failed at run time: a program (ffmpeg), the ONNX runtime (an inference error, a worker
- * that died) or a service (Redis unreachable). Not the caller's input; the message carries the tool's own.
+ * that died), a service (Redis unreachable) or the network (the browser app's fetch). Not the caller's input; the
+ * message carries the tool's own.
  */
 export class ToolError extends SelfRefineError {}
