@@ -1,4 +1,4 @@
-/** Base class of the errors selfrefine raises on purpose; the CLI prints their message without a stack trace. */
+/** Base class of the errors selfrefine raises on purpose; the CLI prints their message on one line, never a stack trace. */
 export class SelfRefineError extends Error {
   constructor(message: string) {
     super(message);
