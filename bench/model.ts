@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { NormalRng } from '../src/core/rng.js';
 import { numel } from '../src/core/tensor.js';
 import { AutoguidedModel } from '../src/models/autoguided.js';
-import type { VelocityModel } from '../src/models/contract.js';
+import type { VelocityModel } from '../src/core/model.js';
 import { loadShippedModel } from '../src/models/shipped.js';
 
 const json = process.argv.includes('--json');

@@ -1,4 +1,4 @@
-/** Base class of the errors selfrefine raises on purpose; the CLI prints their message without a stack trace. */
+/** Base class of the errors selfrefine raises on purpose; the CLI prints their message on one line, never a stack trace. */
 export class SelfRefineError extends Error {
   constructor(message: string) {
     super(message);
@@ -12,8 +12,12 @@ export class UsageError extends SelfRefineError {}
 /** A model produced something unusable (NaN/Inf velocity, wrong output size). */
 export class ModelOutputError extends SelfRefineError {}
 
-/** The caller stopped the work (a cancelled job, a stopping server); not a problem with the input. */
+/** The work was stopped (a cancelled job, a stopping server, a model closed under it); not a problem with the input. */
 export class CancelledError extends SelfRefineError {}
 
-/** A program selfrefine runs (ffmpeg) failed; the message carries its own. */
+/**
+ * Something selfrefine drives failed at run time: a program (ffmpeg), the ONNX runtime (an inference error, a worker
+ * that died), a service (Redis unreachable) or the network (the browser app's fetch). Not the caller's input; the
+ * message carries the tool's own.
+ */
 export class ToolError extends SelfRefineError {}

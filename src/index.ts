@@ -28,12 +28,24 @@ export {
   type BestOfNResult,
 } from './core/baselines.js';
 export { ComplexFft, Fft3 } from './core/fft.js';
-export type { VelocityModel, VelocityRequest, Condition } from './models/contract.js';
-export { UNCONDITIONAL } from './models/contract.js';
+export type { VelocityModel, VelocityRequest, Condition } from './core/model.js';
+export { UNCONDITIONAL } from './core/model.js';
 export { GaussianMixtureModel, parseMixtureSpec, readMixtureSpec, type MixtureSpec, type MixtureComponent } from './models/gmm.js';
-export { PRESETS, findPreset, buildGrid, type Preset, type SamplerConfig, type GridSpec, type GuidanceSpec, type RefineSpec } from './pipeline/config.js';
+export { PRESETS, PHYSICS_DEFAULTS, findPreset, buildGrid, type Preset, type SamplerConfig, type GridSpec, type GuidanceSpec, type RefineSpec } from './pipeline/config.js';
 export { runSampler, buildGuidedVelocity, buildRefineOptions, resolvePlan, highNoiseSteps, plannedNfe, type RunInputs, type RunResult, type TimestepOf } from './pipeline/run.js';
 export { sampleFolderModel, type FolderSampleInputs } from './pipeline/folder.js';
+export { generateVideo, type GenerateOptions, type GeneratedVideo, type GivenFrames, type MaskRecord } from './pipeline/generate.js';
+export {
+  loadShippedModel,
+  loadCardNetwork,
+  scenarioForPrompt,
+  DEFAULT_MODEL_CARD,
+  type ShippedModel,
+  type ShippedModelOptions,
+} from './models/shipped.js';
+export { OnnxVelocityModel } from './models/onnx/backend.js';
+export type { ModelCard } from './models/onnx/card.js';
+export type { PatchPcaVae } from './models/vae.js';
 export { readNpy, readNpyFloat32, writeNpy, encodeNpy, parseNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';
 export { float32ToHalf, halfToFloat32, bfloat16ToFloat32, float32ToFloat16, float16ToFloat32 } from './core/half.js';
 export { readSafetensors, parseSafetensors, type FloatTensor } from './io/safetensors.js';
@@ -49,4 +61,4 @@ export { VaeDecoder, VaeEncoder, type DecodedVideo, type VaeOptions } from './mo
 export { latentPreviewPixels, WAN21_LATENT_RGB, type LatentRgbFactors } from './models/wan/preview.js';
 export { firstFrameMask, firstFrameVideo, i2vCondition } from './models/wan/i2v.js';
 export { defaultCacheDir, CACHE_DIR_ENV } from './io/cache.js';
-export { SwitchedExperts } from './models/sigma-experts.js';
+export { SwitchedExperts, type ScenarioVelocityModel } from './models/sigma-experts.js';

@@ -1,6 +1,7 @@
 // Everything the benchmark writes besides results.json: results.md (tables), SVG plots, GIF grids and
 // mask pictures. All files are written atomically.
 import { join } from 'node:path';
+import { formatInterval, formatNumber } from '../eval/format.js';
 import type { Interval } from '../eval/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { formatWeightsId } from '../models/shipped.js';
@@ -25,32 +26,14 @@ export interface OutputContext {
 
 const RATE_KEYS = new Set(['validity', 'violationRate', 'scenarioMatch', 'winRate']);
 
-function fmtNum(v: number, digits = 3): string {
-  if (!Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 1 : digits);
+/** A metric's interval as a table cell: rates in percent. */
+function metricCell(i: Interval | undefined, key = ''): string {
+  return formatInterval(i, { percent: RATE_KEYS.has(key) });
 }
 
-/** "mean [lo, hi]"; rates in percent. */
-export function fmtInterval(i: Interval | undefined, key = '', withCi = true): string {
-  if (i === undefined || i.n === 0 || !Number.isFinite(i.mean)) return '—';
-  const pct = RATE_KEYS.has(key);
-  const f = (v: number): string => (pct ? (100 * v).toFixed(1) : fmtNum(v));
-  const ci = withCi && Number.isFinite(i.lo) && Number.isFinite(i.hi) ? ` [${f(i.lo)}, ${f(i.hi)}]` : '';
-  return `${f(i.mean)}${pct ? ' %' : ''}${ci}`;
-}
-
-/** A signed difference with its interval; rates in percentage points. */
-function fmtDiff(i: Interval | undefined, key: string): string {
-  if (i === undefined || i.n === 0 || !Number.isFinite(i.mean)) return '—';
-  const pct = RATE_KEYS.has(key);
-  const f = (v: number): string => {
-    const s = pct ? (100 * v).toFixed(1) : fmtNum(v);
-    return v > 0 ? `+${s}` : s;
-  };
-  const sig = i.lo > 0 || i.hi < 0 ? ' *' : '';
-  return `${f(i.mean)}${pct ? ' pp' : ''} [${f(i.lo)}, ${f(i.hi)}]${sig}`;
+/** A difference against the default as a table cell: signed, rates in percentage points, * when it excludes 0. */
+function diffCell(i: Interval | undefined, key: string): string {
+  return formatInterval(i, { percent: RATE_KEYS.has(key), signed: true });
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -66,7 +49,7 @@ const wallOf = (r: BenchResults, group: string, id: string): string => {
 function winCell(c: CellResult, isDefault: boolean): string {
   if (isDefault) return '(reference)';
   const v = c.vsDefault;
-  return `${fmtInterval(v.winRate, 'winRate')} (${v.wins}/${v.ties}/${v.losses})`;
+  return `${metricCell(v.winRate, 'winRate')} (${v.wins}/${v.ties}/${v.losses})`;
 }
 
 // ---------- tables ----------
@@ -90,13 +73,13 @@ function groupTables(r: BenchResults, key: string): string {
     const c = cells[m.id];
     return [
       m.label,
-      fmtNum(c.nfe, 1),
+      formatNumber(c.nfe, 1),
       wallOf(r, key, m.id),
-      fmtInterval(c.metrics.validity, 'validity'),
-      fmtInterval(c.metrics.violationRate, 'violationRate'),
-      fmtInterval(c.metrics.lawResidualPx),
-      fmtInterval(c.metrics.scenarioMatch, 'scenarioMatch'),
-      ...(i2v ? [fmtInterval(c.metrics.trajectoryErrorPx)] : []),
+      metricCell(c.metrics.validity, 'validity'),
+      metricCell(c.metrics.violationRate, 'violationRate'),
+      metricCell(c.metrics.lawResidualPx),
+      metricCell(c.metrics.scenarioMatch, 'scenarioMatch'),
+      ...(i2v ? [metricCell(c.metrics.trajectoryErrorPx)] : []),
       winCell(c, m.id === DEFAULT_METHOD),
     ];
   });
@@ -105,11 +88,11 @@ function groupTables(r: BenchResults, key: string): string {
       `true clips (floor, n=${ref.n})`,
       '',
       '',
-      fmtInterval(ref.metrics.validity, 'validity'),
-      fmtInterval(ref.metrics.violationRate, 'violationRate'),
-      fmtInterval(ref.metrics.lawResidualPx),
-      fmtInterval(ref.metrics.scenarioMatch, 'scenarioMatch'),
-      ...(i2v ? [fmtInterval(ref.metrics.trajectoryErrorPx)] : []),
+      metricCell(ref.metrics.validity, 'validity'),
+      metricCell(ref.metrics.violationRate, 'violationRate'),
+      metricCell(ref.metrics.lawResidualPx),
+      metricCell(ref.metrics.scenarioMatch, 'scenarioMatch'),
+      ...(i2v ? [metricCell(ref.metrics.trajectoryErrorPx)] : []),
       '',
     ]);
   }
@@ -118,28 +101,28 @@ function groupTables(r: BenchResults, key: string): string {
     const c = cells[m.id];
     return [
       m.label,
-      fmtInterval(c.metrics.flicker),
-      fmtInterval(c.metrics.motionSmoothness),
-      fmtInterval(c.metrics.dynamicDegree),
-      c.set ? fmtInterval(c.set.frechet) : '—',
-      c.set ? fmtNum(c.set.precision) : '—',
-      c.set ? fmtNum(c.set.recall) : '—',
-      fmtInterval(c.metrics.bgDrift),
-      m.id === DEFAULT_METHOD ? '0 (reference)' : fmtInterval(c.metrics.bgShift),
-      fmtInterval(c.metrics.perFrame),
+      metricCell(c.metrics.flicker),
+      metricCell(c.metrics.motionSmoothness),
+      metricCell(c.metrics.dynamicDegree),
+      c.set ? metricCell(c.set.frechet) : '—',
+      c.set ? formatNumber(c.set.precision) : '—',
+      c.set ? formatNumber(c.set.recall) : '—',
+      metricCell(c.metrics.bgDrift),
+      m.id === DEFAULT_METHOD ? '0 (reference)' : metricCell(c.metrics.bgShift),
+      metricCell(c.metrics.perFrame),
     ];
   });
   if (ref !== undefined && ref.n > 0) {
     const sf = ref.setFloor;
     rows2.push([
       'true clips (floor; set metrics: half vs half)',
-      fmtInterval(ref.metrics.flicker),
-      fmtInterval(ref.metrics.motionSmoothness),
-      fmtInterval(ref.metrics.dynamicDegree),
-      sf ? fmtNum(sf.frechet.mean) : '—',
-      sf ? fmtNum(sf.precision) : '—',
-      sf ? fmtNum(sf.recall) : '—',
-      fmtInterval(ref.metrics.bgDrift),
+      metricCell(ref.metrics.flicker),
+      metricCell(ref.metrics.motionSmoothness),
+      metricCell(ref.metrics.dynamicDegree),
+      sf ? formatNumber(sf.frechet.mean) : '—',
+      sf ? formatNumber(sf.precision) : '—',
+      sf ? formatNumber(sf.recall) : '—',
+      metricCell(ref.metrics.bgDrift),
       '',
       '',
     ]);
@@ -171,10 +154,10 @@ function headline(r: BenchResults): string {
   lines.push(`## Headline: against the default sampler (${key === 'all' ? 'all tasks pooled' : key}, paired on the same seeds)`);
   lines.push('');
   lines.push(
-    `Default (${r.methods.find((m) => m.id === DEFAULT_METHOD)?.label}): validity ${fmtInterval(def.metrics.validity, 'validity')}, ` +
-      `violation ${fmtInterval(def.metrics.violationRate, 'violationRate')}, law residual ${fmtInterval(def.metrics.lawResidualPx)} px` +
-      (i2v ? `, trajectory error ${fmtInterval(def.metrics.trajectoryErrorPx)} px` : '') +
-      `, ${fmtNum(def.nfe, 1)} NFE, ${r.timing.cells[key]?.[DEFAULT_METHOD]?.wallMsPerSample ?? '—'} ms per sample.`,
+    `Default (${r.methods.find((m) => m.id === DEFAULT_METHOD)?.label}): validity ${metricCell(def.metrics.validity, 'validity')}, ` +
+      `violation ${metricCell(def.metrics.violationRate, 'violationRate')}, law residual ${metricCell(def.metrics.lawResidualPx)} px` +
+      (i2v ? `, trajectory error ${metricCell(def.metrics.trajectoryErrorPx)} px` : '') +
+      `, ${formatNumber(def.nfe, 1)} NFE, ${r.timing.cells[key]?.[DEFAULT_METHOD]?.wallMsPerSample ?? '—'} ms per sample.`,
   );
   lines.push('');
   const head = ['method', 'NFE', 'wall × default', 'Δ validity', 'Δ violation rate', 'Δ law residual (px)', ...(i2v ? ['Δ trajectory error (px)'] : []), 'win rate (W/T/L)'];
@@ -183,12 +166,12 @@ function headline(r: BenchResults): string {
     const d = c.vsDefault.diff;
     return [
       m.label,
-      fmtNum(c.nfe, 1),
+      formatNumber(c.nfe, 1),
       wallOf(r, key, m.id),
-      fmtDiff(d.validity, 'validity'),
-      fmtDiff(d.violationRate, 'violationRate'),
-      fmtDiff(d.lawResidualPx, 'lawResidualPx'),
-      ...(i2v ? [fmtDiff(d.trajectoryErrorPx, 'trajectoryErrorPx')] : []),
+      diffCell(d.validity, 'validity'),
+      diffCell(d.violationRate, 'violationRate'),
+      diffCell(d.lawResidualPx, 'lawResidualPx'),
+      ...(i2v ? [diffCell(d.trajectoryErrorPx, 'trajectoryErrorPx')] : []),
       winCell(c, false),
     ];
   });
@@ -211,7 +194,7 @@ function ablations(r: BenchResults): string {
         ['method', 'setting', 'NFE', 'validity', 'Δ validity vs default', 'violation', 'law residual (px)', 'bg colour vs default (RGB)', 'win rate'],
         ms.map((m) => {
           const c = cells[m.id];
-          return [m.label, extra(m), fmtNum(c.nfe, 1), fmtInterval(c.metrics.validity, 'validity'), fmtDiff(c.vsDefault.diff.validity, 'validity'), fmtInterval(c.metrics.violationRate, 'violationRate'), fmtInterval(c.metrics.lawResidualPx), fmtInterval(c.metrics.bgShift), fmtInterval(c.vsDefault.winRate, 'winRate')];
+          return [m.label, extra(m), formatNumber(c.nfe, 1), metricCell(c.metrics.validity, 'validity'), diffCell(c.vsDefault.diff.validity, 'validity'), metricCell(c.metrics.violationRate, 'violationRate'), metricCell(c.metrics.lawResidualPx), metricCell(c.metrics.bgShift), metricCell(c.vsDefault.winRate, 'winRate')];
         }),
       ),
       '',
@@ -221,7 +204,7 @@ function ablations(r: BenchResults): string {
   section('K without the mask (τ = 0)', by('pnp-nomask'), (m) => `K = ${m.params?.K}`);
   section('τ of the mask', tauSeries(r), (m) => `τ = ${m.params?.tau}`);
   section('Refinement window', by('window'), (m) => `first ${Math.round(100 * (m.params?.window ?? 0))} %`);
-  section('Adaptive P&P against fixed K', [...r.methods.filter((m) => m.id === 'pnp'), ...by('adaptive')], (m) => `${m.config.refine.mode}, NFE saved ${fmtNum(cells[m.id].nfeSaved, 1)}`);
+  section('Adaptive P&P against fixed K', [...r.methods.filter((m) => m.id === 'pnp'), ...by('adaptive')], (m) => `${m.config.refine.mode}, NFE saved ${formatNumber(cells[m.id].nfeSaved, 1)}`);
   return out.length ? ['## Ablations (' + (key === 'all' ? 'all tasks pooled' : key) + ')', '', ...out].join('\n') : '';
 }
 

@@ -2,7 +2,7 @@
 // intra-op thread), so two lanes keep two cores busy; the main thread only does the sampler's vector
 // arithmetic and the metrics. Lanes pull jobs from one queue (in the order given); every finished job is
 // written to the cache at once, so an interrupted run resumes where it stopped.
-import cliProgress from 'cli-progress';
+import { terminalBar } from '../io/progress.js';
 import type { ShippedModel } from '../models/shipped.js';
 import { worldOf } from './world-of.js';
 import { ClipJudge, runJob, writeRecord, type Job, type JobRecord } from './jobs.js';
@@ -17,22 +17,18 @@ export interface Progress {
 
 export function progressBar(totalNfe: number, doneNfe: number, totalJobs: number, doneJobs: number, enabled: boolean): Progress {
   if (!enabled || totalNfe === 0) return { update() {}, done() {}, stop() {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      format: 'bench {bar} {percentage}% | NFE {value}/{total} | jobs {jobs}/{totalJobs} | {duration_formatted} | ETA {eta_formatted}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 200,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
   let finished = doneNfe;
   let jobs = doneJobs;
   const running = new Map<number, number>();
   const value = (): number => Math.min(totalNfe, finished + [...running.values()].reduce((a, v) => a + v, 0));
-  bar.start(totalNfe, doneNfe, { jobs, totalJobs });
+  const bar = terminalBar({
+    format: 'bench {bar} {percentage}% | NFE {value}/{total} | jobs {jobs}/{totalJobs} | {duration_formatted} | ETA {eta_formatted}',
+    total: totalNfe,
+    start: doneNfe,
+    payload: { jobs, totalJobs },
+    etaBuffer: 200,
+    fps: 5,
+  });
   return {
     update(lane, nfe) {
       running.set(lane, nfe);

@@ -1,6 +1,6 @@
 // The shipped model in the browser: card, networks and VAE fetched from the app's own folder (web-dist/models/),
 // each network started in a Web Worker running onnxruntime-web. The same assembly as Node's loadShippedModel.
-import { UsageError } from '../errors.js';
+import { ToolError, UsageError } from '../errors.js';
 import { loadCardFrom, type CardFiles } from '../models/onnx/card.js';
 import type { OnnxBackend } from '../models/onnx/backend.js';
 import { GraphClient, openOverLink, type LinkHandlers, type WorkerLink } from '../models/onnx/graph-client.js';
@@ -50,7 +50,7 @@ async function fetchOk(url: string, what: string): Promise<Response> {
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new UsageError(`cannot fetch ${what} ${url}: ${(err as Error).message}`);
+    throw new ToolError(`cannot fetch ${what} ${url}: ${(err as Error).message}`);
   }
   if (!res.ok) throw new UsageError(`cannot fetch ${what} ${url}: HTTP ${res.status}; rebuild the app (npm run build:web)`);
   return res;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runBench, suiteMethods, type BenchResults } from '../bench/bench.js';
 import { headlineGroup, headlineMethods } from '../bench/report.js';
 import { getSuite, SUITES } from '../bench/suites.js';
+import { formatInterval } from '../eval/format.js';
 import { TASKS } from '../bench/tasks.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
@@ -103,7 +104,7 @@ function text(r: BenchResults, out: string, nFiles: number): string {
     const d = c.vsDefault.diff.validity;
     const v = c.vsDefault.diff.violationRate;
     lines.push(
-      `  ${m.id.padEnd(16)} Δ validity ${pct(d.mean)} pp [${pct(d.lo)}, ${pct(d.hi)}], Δ violation ${pct(v.mean)} pp, win rate ${pct(c.vsDefault.winRate.mean)} %, NFE ${c.nfe.toFixed(1)}, wall ${r.timing.cells[key][m.id].relativeToDefault.toFixed(2)}×`,
+      `  ${m.id.padEnd(16)} Δ validity ${formatInterval(d, { percent: true, signed: true })}, Δ violation ${formatInterval(v, { percent: true, signed: true, bounds: false })}, win rate ${pct(c.vsDefault.winRate.mean)} %, NFE ${c.nfe.toFixed(1)}, wall ${r.timing.cells[key][m.id].relativeToDefault.toFixed(2)}×`,
     );
   }
   return `${lines.join('\n')}\n`;

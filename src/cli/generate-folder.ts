@@ -20,7 +20,7 @@ import { imageCondition } from './folder-image.js';
 import { addFolderTextOptions, folderTextStates, type FolderTextFlags, type FolderTextStates, type PromptStates } from './folder-text.js';
 import type { ClipOutputs } from './folder-video.js';
 import { previewFileObserver, terminalPreview, WAN_FPS, writeDecodedClip } from './folder-video.js';
-import { samplingProgress } from './progress.js';
+import { samplingProgress } from '../io/progress.js';
 import { parseInteger } from './flags.js';
 import { samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';
 

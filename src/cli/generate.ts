@@ -11,7 +11,7 @@ import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { writeDataset } from '../world/dataset/export.js';
-import { samplingProgress } from './progress.js';
+import { samplingProgress } from '../io/progress.js';
 import { generateClipsOnQueue } from '../queue/generate.js';
 import { parseInteger } from './flags.js';
 import { addSamplerOptions, samplerConfigFromFlags, type SamplerFlags } from './sampler-options.js';

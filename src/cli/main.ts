@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { SelfRefineError } from '../errors.js';
+import { Command } from 'commander';
+import { failureOf } from './failure.js';
 import { registerSampleCommand } from './sample.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerWorldCommand } from './world.js';
@@ -34,13 +34,7 @@ registerWorkerCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof SelfRefineError) {
-    process.stderr.write(`selfrefine: error: ${err.message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`selfrefine: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  }
+  const failure = failureOf(err);
+  if (failure.line !== null) process.stderr.write(`${failure.line}\n`);
+  process.exitCode = failure.exitCode;
 }

@@ -1,7 +1,7 @@
 // Resolve a --model argument to a velocity model.
 import { UsageError } from '../errors.js';
 import { GaussianMixtureModel, readMixtureSpec } from '../models/gmm.js';
-import type { VelocityModel } from '../models/contract.js';
+import type { VelocityModel } from '../core/model.js';
 
 export function loadModelSpec(spec: string): VelocityModel {
   const colon = spec.indexOf(':');

@@ -6,7 +6,7 @@ import { NormalRng, type NoiseSource } from '../core/rng.js';
 import { NpyNoiseStream, readInitialNoise } from '../io/noise-stream.js';
 import { numel } from '../core/tensor.js';
 import { writeNpy } from '../io/npy.js';
-import { UNCONDITIONAL } from '../models/contract.js';
+import { UNCONDITIONAL } from '../core/model.js';
 import { loadModelSpec } from './model-spec.js';
 import { runSampler } from '../pipeline/run.js';
 import { parseInteger } from './flags.js';

@@ -1,6 +1,6 @@
 // Guided velocity (docs/sampling.md, "Guidance"): one call = one NFE, however many network branches it batches.
 import { ModelOutputError, UsageError } from '../errors.js';
-import { UNCONDITIONAL, type Condition, type VelocityModel } from '../models/contract.js';
+import { UNCONDITIONAL, type Condition, type VelocityModel } from './model.js';
 import { allFinite, numel, type LatentShape } from './tensor.js';
 
 /** Where in the sampling run an evaluation happens. Inner P&P evaluations reuse their outer step's info. */

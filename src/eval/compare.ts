@@ -6,7 +6,8 @@
 import { UsageError } from '../errors.js';
 import type { ClipInfo } from '../world/dataset/schema.js';
 import type { ClipMetrics } from './clip.js';
-import { fmtInterval, formatTable, REPORTED_METRICS } from './report.js';
+import { formatInterval } from './format.js';
+import { formatTable, REPORTED_METRICS } from './report.js';
 import { bootstrapMean, type Interval } from './stats.js';
 
 /** Metrics compared pair by pair; `flag` marks the 0/1 ones that also get gained/lost counts. */
@@ -71,7 +72,7 @@ export function comparePaired(a: readonly ClipMetrics[], b: readonly ClipMetrics
 
 export function formatComparison(c: PairedComparison, names: { a: string; b: string }): string {
   const rows: string[][] = [['metric', `${names.a} − ${names.b} (paired, n=${c.clips})`, 'turned true / false']];
-  for (const r of c.rows) rows.push([r.label, fmtInterval(r.delta), r.gained === undefined ? '' : `${r.gained} / ${r.lost}`]);
+  for (const r of c.rows) rows.push([r.label, formatInterval(r.delta), r.gained === undefined ? '' : `${r.gained} / ${r.lost}`]);
   const lines = formatTable(rows);
   lines.push('per clip, the first set minus the second on the same seed and condition; bootstrap 95% intervals over clips');
   return lines.join('\n');

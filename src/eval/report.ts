@@ -1,6 +1,7 @@
 /** The evaluation report: means with bootstrap 95% intervals beside the ground-truth floor (true clips, same extractor). */
 import type { ClipMetrics } from './clip.js';
 import type { SetMetrics } from './metrics/set.js';
+import { formatInterval, formatNumber } from './format.js';
 import { bootstrapMean, type Interval } from './stats.js';
 import { LAW_RESIDUAL_FLOOR_PX, LAW_RESIDUAL_LIMIT_PX, TRAJECTORY_FLOOR_PX } from './floor.js';
 
@@ -124,17 +125,6 @@ export function buildReport(
   };
 }
 
-export function fmt(v: number): string {
-  if (!Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(2) : v.toFixed(a < 1 ? 4 : 3);
-}
-
-export function fmtInterval(i: Interval | null): string {
-  if (i === null || i.n === 0) return '—';
-  return `${fmt(i.mean)} [${fmt(i.lo)}, ${fmt(i.hi)}]`;
-}
-
 /** Rows of cells as aligned plain-text lines, the first row a header underlined with dashes. */
 export function formatTable(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
@@ -148,20 +138,20 @@ export function formatReport(r: EvalReport): string {
   const rows: string[][] = [['metric', `generated (n=${r.clips})`, `true-clip floor (n=${r.referenceClips})`]];
   for (const m of REPORTED_METRICS) {
     const row = r.metrics[m.key];
-    rows.push([row.label, fmtInterval(row.value), fmtInterval(row.floor)]);
+    rows.push([row.label, formatInterval(row.value), formatInterval(row.floor)]);
   }
   if (r.set) {
     const f = r.setFloor;
-    rows.push(['Fréchet distance, trajectories (px²)', fmt(r.set.frechet), f ? fmt(f.frechet) : '—']);
-    rows.push(['k-NN precision (k=5)', fmt(r.set.precision), f ? fmt(f.precision) : '—']);
-    rows.push(['k-NN recall (k=5)', fmt(r.set.recall), f ? fmt(f.recall) : '—']);
-    rows.push(['bounce-count histogram TV distance', fmt(r.set.bounceHistogramTV), f ? fmt(f.bounceHistogramTV) : '—']);
+    rows.push(['Fréchet distance, trajectories (px²)', formatNumber(r.set.frechet), f ? formatNumber(f.frechet) : '—']);
+    rows.push(['k-NN precision (k=5)', formatNumber(r.set.precision), f ? formatNumber(f.precision) : '—']);
+    rows.push(['k-NN recall (k=5)', formatNumber(r.set.recall), f ? formatNumber(f.recall) : '—']);
+    rows.push(['bounce-count histogram TV distance', formatNumber(r.set.bounceHistogramTV), f ? formatNumber(f.bounceHistogramTV) : '—']);
   }
   const lines = formatTable(rows);
   const reasons = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   lines.push('');
   lines.push(`invalid: ${reasons(r.invalidReasons)}; violations: ${reasons(r.violationReasons)}; scenario mismatches: ${reasons(r.mismatchReasons)}`);
-  lines.push(`violation limit: law residual > ${fmt(r.constants.violationLimitPx)} px (3 × floor ${fmt(r.constants.lawResidualFloorPx)} px); values are means with bootstrap 95% intervals`);
+  lines.push(`violation limit: law residual > ${formatNumber(r.constants.violationLimitPx)} px (3 × floor ${formatNumber(r.constants.lawResidualFloorPx)} px); values are means with bootstrap 95% intervals`);
   const scenarios = Object.entries(r.byScenario);
   if (scenarios.length > 1) {
     const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;

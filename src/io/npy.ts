@@ -146,6 +146,25 @@ export function readNpyFloat32(path: string, expectShape?: readonly number[]): {
   return { shape: [...arr.shape], data };
 }
 
+/**
+ * The .npy v1.0 header for a C-order array of `shape` and `dtype`, padded so the data starts on a 64-byte boundary;
+ * the data follows it directly (writers that render straight into a file buffer put this first).
+ */
+export function npyHeader(shape: readonly number[], dtype: NpyDtype): Buffer {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${DTYPE_TO_DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const preamble = 10;
+  const total = preamble + header.length + 1;
+  header = header + ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(preamble + header.length);
+  MAGIC.copy(head, 0);
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  head.write(header, preamble, 'latin1');
+  return head;
+}
+
 export function encodeNpy(
   data: Float32Array | Float64Array | Uint8Array | Int32Array,
   shape: readonly number[],
@@ -157,17 +176,7 @@ export function encodeNpy(
   if (count !== data.length) {
     throw new NpyError(`shape [${shape.join(', ')}] holds ${count} values but the data has ${data.length}`);
   }
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${DTYPE_TO_DESCR[kind]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  const preamble = 10;
-  const total = preamble + header.length + 1;
-  header = header + ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const head = Buffer.alloc(preamble + header.length);
-  MAGIC.copy(head, 0);
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  head.write(header, preamble, 'latin1');
+  const head = npyHeader(shape, kind);
   let body: Buffer;
   if (kind === 'float16') {
     const halves = float32ToHalf(data instanceof Float32Array ? data : Float32Array.from(data));

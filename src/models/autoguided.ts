@@ -7,7 +7,7 @@
 // pass is extra compute inside it, as the unconditional branch is.
 import { UsageError } from '../errors.js';
 import { formatShape, numel, sameShape, type LatentShape } from '../core/tensor.js';
-import type { VelocityRequest } from './contract.js';
+import type { VelocityRequest } from '../core/model.js';
 import type { ScenarioVelocityModel } from './sigma-experts.js';
 
 export interface AutoguideSettings {

@@ -101,12 +101,17 @@ export function pixelFrames(geometry: LatentGeometry, latentFrames: number): num
   return geometry.temporalStride * (latentFrames - 1) + 1;
 }
 
-/** z = z_n · std + mean per channel, in place on a [C, …] latent: what the VAE decoder takes. */
-export function denormaliseLatent(latent: Float32Array, mean: readonly number[], std: readonly number[]): Float32Array {
+/** Values per channel of a [C, …] latent with per-channel `mean` and `std` (UsageError when they do not fit). */
+function channelLength(latent: Float32Array, mean: readonly number[], std: readonly number[]): number {
   const C = mean.length;
   if (std.length !== C || latent.length % C !== 0) throw new UsageError(`a latent of ${latent.length} values does not split into ${C} channels`);
-  const per = latent.length / C;
-  for (let c = 0; c < C; c++) {
+  return latent.length / C;
+}
+
+/** z = z_n · std + mean per channel, in place on a [C, …] latent: what the VAE decoder takes. */
+export function denormaliseLatent(latent: Float32Array, mean: readonly number[], std: readonly number[]): Float32Array {
+  const per = channelLength(latent, mean, std);
+  for (let c = 0; c < mean.length; c++) {
     const m = mean[c];
     const s = std[c];
     for (let i = c * per; i < (c + 1) * per; i++) latent[i] = latent[i] * s + m;
@@ -116,10 +121,8 @@ export function denormaliseLatent(latent: Float32Array, mean: readonly number[],
 
 /** z_n = (z − mean) / std per channel, in place: what the VAE encoder's output becomes for the transformer. */
 export function normaliseLatent(latent: Float32Array, mean: readonly number[], std: readonly number[]): Float32Array {
-  const C = mean.length;
-  if (std.length !== C || latent.length % C !== 0) throw new UsageError(`a latent of ${latent.length} values does not split into ${C} channels`);
-  const per = latent.length / C;
-  for (let c = 0; c < C; c++) {
+  const per = channelLength(latent, mean, std);
+  for (let c = 0; c < mean.length; c++) {
     const m = mean[c];
     const inv = 1 / std[c];
     for (let i = c * per; i < (c + 1) * per; i++) latent[i] = (latent[i] - m) * inv;

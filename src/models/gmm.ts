@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { checkLatentShape, formatShape, numel, type LatentShape } from '../core/tensor.js';
-import type { Condition, VelocityModel, VelocityRequest } from './contract.js';
+import type { Condition, VelocityModel, VelocityRequest } from '../core/model.js';
 import { wanTimestep } from './family.js';
 
 export interface MixtureComponent {

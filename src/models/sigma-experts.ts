@@ -6,7 +6,7 @@
 // int(σ·1000) = 875, the shipped physics pair at σ itself.
 import { UsageError } from '../errors.js';
 import { formatShape, sameShape, type LatentShape } from '../core/tensor.js';
-import type { VelocityModel, VelocityRequest } from './contract.js';
+import type { VelocityModel, VelocityRequest } from '../core/model.js';
 
 /** A velocity model that maps scenario labels to ids and owns resources (the ONNX backend). */
 export interface ScenarioVelocityModel extends VelocityModel {

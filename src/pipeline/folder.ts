@@ -2,7 +2,7 @@
 // out. Decoding to pixels is a separate step (models/folder/decode.ts), for folders that have a VAE decoder.
 import type { NoiseSource } from '../core/rng.js';
 import type { StepObserver } from '../core/sample.js';
-import type { Condition } from '../models/contract.js';
+import type { Condition } from '../core/model.js';
 import type { FolderLayout, FolderModel } from '../models/folder/folder.js';
 import type { SamplerConfig } from './config.js';
 import { runSampler, type RunResult } from './run.js';

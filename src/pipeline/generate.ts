@@ -3,7 +3,7 @@ import { NormalRng } from '../core/rng.js';
 import type { StepObserver, StepReport } from '../core/sample.js';
 import { numel } from '../core/tensor.js';
 import { UsageError } from '../errors.js';
-import type { Condition } from '../models/contract.js';
+import type { Condition } from '../core/model.js';
 import type { ShippedModel } from '../models/shipped-model.js';
 import type { SamplerConfig } from './config.js';
 import { runSampler } from './run.js';

@@ -7,7 +7,7 @@ import type { NoiseSource } from '../core/rng.js';
 import { sample, type SampleResult, type StepObserver } from '../core/sample.js';
 import { renoiseGrid, type SigmaGrid } from '../core/schedules.js';
 import { solverNfe } from '../core/solvers.js';
-import type { Condition, VelocityModel } from '../models/contract.js';
+import type { Condition, VelocityModel } from '../core/model.js';
 import { wanTimestep } from '../models/family.js';
 import { buildGrid, type SamplerConfig } from './config.js';
 

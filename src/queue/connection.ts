@@ -1,7 +1,7 @@
 // Connections to the Redis server behind the job queue, and the names every queue user agrees on.
 import { Redis } from 'ioredis';
 import { shortHash } from '../bench/jobs.js';
-import { UsageError } from '../errors.js';
+import { ToolError, UsageError } from '../errors.js';
 
 /** Prefix of every key the queue writes (BullMQ's own keys and ours). */
 export const KEY_PREFIX = 'selfrefine';
@@ -79,13 +79,13 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     await Promise.race([
       redis.ping(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UsageError(`cannot reach Redis at ${redactedUrl(url)} within ${CONNECT_TIMEOUT_MS / 1000} s; start redis-server or fix --redis`)), CONNECT_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new ToolError(`cannot reach Redis at ${redactedUrl(url)} within ${CONNECT_TIMEOUT_MS / 1000} s; start redis-server or fix --redis`)), CONNECT_TIMEOUT_MS);
       }),
     ]);
   } catch (err) {
     redis.disconnect();
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`Redis at ${redactedUrl(url)} refused the connection: ${(err as Error).message}`);
+    if (err instanceof ToolError) throw err;
+    throw new ToolError(`Redis at ${redactedUrl(url)} refused the connection: ${(err as Error).message}`);
   } finally {
     clearTimeout(timer);
   }

@@ -84,7 +84,7 @@ for (const [what, args, message] of bad) {
   });
 }
 
-test('bad input: .npy of the wrong shape or dtype, a missing spec, a model that returns NaN', () => {
+test('bad input: .npy of the wrong shape or dtype, a missing spec exit 2; a model that returns NaN exits 1', () => {
   writeNpy(join(dir, 'wrong-shape.npy'), new Float32Array(64), [4, 1, 4, 4]);
   writeNpy(join(dir, 'wrong-dtype.npy'), new Int32Array(128), [4, 2, 4, 4]);
   const cases: [string[], RegExp][] = [
@@ -104,8 +104,10 @@ test('bad input: .npy of the wrong shape or dtype, a missing spec, a model that 
   assert.match(missing.stderr, /cannot read mixture spec .*nope\.json: ENOENT/);
   // Means so large that every squared distance overflows: the exact velocity is NaN.
   writeFileSync(join(dir, 'nan.json'), JSON.stringify({ shape: [1, 1, 1, 2], components: [{ weight: 1, mean: [1e300, 1e300], std: 0.1 }] }));
+  // That is the model's failure (a ModelOutputError), not a wrong command: exit 1, still one line.
   const nan = run('sample', '--model', `gmm:${join(dir, 'nan.json')}`, '--steps', '5', '--out', join(dir, 'nan.npy'));
-  assert.equal(nan.code, 2);
+  assert.equal(nan.code, 1, nan.stderr);
+  assert.doesNotMatch(nan.stderr, /\n\s+at /, 'no stack trace');
   assert.match(nan.stderr, /non-finite velocity \(NaN or Inf\) at step 0/);
   assert.equal(existsSync(join(dir, 'nan.npy')), false);
 });

@@ -5,7 +5,7 @@ import { guidedVelocity } from '../../src/core/guidance.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { sample } from '../../src/core/sample.js';
 import { flowGrid, renoiseGrid, tailGrid } from '../../src/core/schedules.js';
-import { UNCONDITIONAL } from '../../src/models/contract.js';
+import { UNCONDITIONAL } from '../../src/core/model.js';
 import { mixtureModel, noiseLatent } from '../helpers/mixture.js';
 
 const guided = guidedVelocity({ model: mixtureModel([4, 2, 4, 4], 3, 5), condition: UNCONDITIONAL });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guidedVelocity } from '../../src/core/guidance.js';
-import type { VelocityModel, VelocityRequest } from '../../src/models/contract.js';
+import type { VelocityModel, VelocityRequest } from '../../src/core/model.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import { ModelOutputError } from '../../src/errors.js';
 

@@ -6,7 +6,7 @@ import { sample, type StepReport } from '../../src/core/sample.js';
 import { guidedVelocity, type GuidedVelocity } from '../../src/core/guidance.js';
 import { EMPTY_PLAN, parsePlan, planExtraNfe, windowPlan } from '../../src/core/plan.js';
 import { NormalRng } from '../../src/core/rng.js';
-import { UNCONDITIONAL } from '../../src/models/contract.js';
+import { UNCONDITIONAL } from '../../src/core/model.js';
 import { mixtureModel, noiseLatent, relativeError } from '../helpers/mixture.js';
 import { SOLVERS } from '../../src/core/solvers.js';
 

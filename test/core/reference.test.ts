@@ -6,7 +6,7 @@ import { flowGrid, karrasRfGrid, shiftSigma } from '../../src/core/schedules.js'
 import { sampleDpmpp2m, sampleEuler, sampleHeun, sampleUniPC } from '../../src/core/sample.js';
 import { solverNfe } from '../../src/core/solvers.js';
 import { guidedVelocity } from '../../src/core/guidance.js';
-import { UNCONDITIONAL } from '../../src/models/contract.js';
+import { UNCONDITIONAL } from '../../src/core/model.js';
 import type { MixtureSpec } from '../../src/models/gmm.js';
 import { COSMOS_FAMILY, wanTimestep } from '../../src/models/family.js';
 import { mixtureModel, mixtureSpec, noiseLatent, relativeError } from '../helpers/mixture.js';

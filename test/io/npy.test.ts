@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNpy, parseNpy, readNpy, readNpyFloat32, writeNpy, NpyError } from '../../src/io/npy.js';
+import { encodeNpy, npyHeader, parseNpy, readNpy, readNpyFloat32, writeNpy, NpyError } from '../../src/io/npy.js';
 import { float32ToFloat16, float16ToFloat32 } from '../../src/core/half.js';
 
 test('float32 round trip keeps shape and bits', () => {
@@ -68,4 +68,18 @@ test('writeNpy is atomic: no temporary file is left behind', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('npyHeader is the header encodeNpy writes: data written straight after it reads back', () => {
+  const shape = [2, 3, 5];
+  const data = Uint8Array.from({ length: 30 }, (_, i) => (i * 7) % 256);
+  const header = npyHeader(shape, 'uint8');
+  assert.equal(header.length % 64, 0, 'data starts on a 64-byte boundary');
+  const file = new Uint8Array(header.length + data.length);
+  file.set(header, 0);
+  file.set(data, header.length);
+  assert.deepEqual(Buffer.from(file), encodeNpy(data, shape));
+  const back = parseNpy(file);
+  assert.deepEqual([back.shape, [...back.data]], [shape, [...data]]);
+  assert.match(npyHeader([4], 'float32').toString('latin1'), /'descr': '<f4', 'fortran_order': False, 'shape': \(4,\), }/);
 });

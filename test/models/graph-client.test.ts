@@ -3,7 +3,7 @@
 // and test/web/app.test.ts in chromium).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ModelOutputError, UsageError } from '../../src/errors.js';
+import { CancelledError, ToolError, UsageError } from '../../src/errors.js';
 import { GraphClient, openOverLink, type LinkHandlers, type WorkerLink } from '../../src/models/onnx/graph-client.js';
 import type { GraphReply, GraphRequest, GraphTensor } from '../../src/models/onnx/graph-protocol.js';
 import { graphWorkerHandler, type GraphRuntime, type RuntimeTensor } from '../../src/models/onnx/graph-serve.js';
@@ -75,11 +75,11 @@ test('graph protocol: open reports the declared inputs and outputs, run returns 
   const out = await graph.run({ x: { dtype: 'float32', data: new Float32Array([1, -2, 3]), dims: [1, 3] } }, ['y']);
   assert.deepEqual([...(out.y.data as Float32Array)], [2, -4, 6]);
   assert.deepEqual(out.y.dims, [1, 3]);
-  await assert.rejects(graph.run({}, ['y']), (e: Error) => e instanceof ModelOutputError && /ONNX inference failed in model.onnx: input x is missing/.test(e.message));
+  await assert.rejects(graph.run({}, ['y']), (e: Error) => e instanceof ToolError && /ONNX inference failed in model.onnx: input x is missing/.test(e.message));
   await graph.dispose();
   await graph.dispose();
   assert.deepEqual(log, ['create 7 bytes cpu 2', 'release']);
-  await assert.rejects(graph.run({}, ['y']), (e: Error) => e instanceof UsageError && /model.onnx was disposed/.test(e.message));
+  await assert.rejects(graph.run({}, ['y']), (e: Error) => e instanceof CancelledError && /model.onnx was disposed/.test(e.message));
 });
 
 test('graph protocol: a model that does not load is one line naming it; a worker that exits fails pending and later runs', async () => {
@@ -90,7 +90,7 @@ test('graph protocol: a model that does not load is one line naming it; a worker
   const graph = new GraphClient('m.onnx', await openOverLink(link, { source: 'm.onnx', device: 'cpu', threads: 1 }, 'm.onnx'), link);
   const pending = graph.run({ x: { dtype: 'float32', data: new Float32Array(3), dims: [1, 3] } }, ['y']);
   link.exit('code 1');
-  await assert.rejects(pending, (e: Error) => e instanceof ModelOutputError && /worker exited unexpectedly \(code 1\) running m.onnx/.test(e.message));
+  await assert.rejects(pending, (e: Error) => e instanceof ToolError && /worker exited unexpectedly \(code 1\) running m.onnx/.test(e.message));
   await assert.rejects(graph.run({}, ['y']), /worker exited unexpectedly/);
   await graph.dispose();
 });

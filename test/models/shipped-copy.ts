@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NormalRng } from '../../src/core/rng.js';
-import type { VelocityModel } from '../../src/models/contract.js';
+import type { VelocityModel } from '../../src/core/model.js';
 import { DEFAULT_MODEL_CARD } from '../../src/models/shipped.js';
 
 export interface ShippedCopy {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
-import type { VelocityRequest } from '../../src/models/contract.js';
+import type { VelocityRequest } from '../../src/core/model.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { runSampler } from '../../src/pipeline/run.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NormalRng } from '../../src/core/rng.js';
 import { SOLVERS } from '../../src/core/solvers.js';
-import { UNCONDITIONAL } from '../../src/models/contract.js';
+import { UNCONDITIONAL } from '../../src/core/model.js';
 import type { SamplerConfig } from '../../src/pipeline/config.js';
 import { plannedNfe, runSampler } from '../../src/pipeline/run.js';
 import { mixtureModel, noiseLatent } from '../helpers/mixture.js';

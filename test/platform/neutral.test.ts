@@ -1,20 +1,16 @@
-// The platform-neutral modules (core, pipeline, the model contract, the VAE, the card logic, the physics ONNX network,
+// The platform-neutral modules (core with the model contract, pipeline, the VAE, the card logic, the physics ONNX network,
 // the ONNX graph client, its worker protocol and the worker's handler, a model folder's binding and denoiser, the model
 // assembly, the browser app) import nothing from Node, directly or through the modules they import: the browser app
 // bundles them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SRC = join(ROOT, 'src');
+import { importSpecifiers, ROOT, SRC, tsFiles } from '../helpers/imports.js';
 
 const NEUTRAL_DIRS = ['core', 'pipeline', 'browser'];
 const NEUTRAL_FILES = [
-  'models/contract.ts',
   'models/vae.ts',
   'models/onnx/card.ts',
   'models/onnx/backend.ts',
@@ -32,12 +28,10 @@ const NEUTRAL_FILES = [
 const BUILTINS = new Set(builtinModules);
 
 /** The specifiers a source file imports at run time (type-only imports and exports are erased, so they are skipped). */
-export function runtimeImports(source: string): string[] {
-  const found: string[] = [];
-  const statement = /^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
-  for (const m of source.matchAll(statement)) if (m[1] === undefined) found.push(m[2]);
-  for (const m of source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]);
-  return found;
+function runtimeImports(source: string): string[] {
+  return importSpecifiers(source)
+    .filter((i) => !i.typeOnly)
+    .map((i) => i.specifier);
 }
 
 function isNodeBuiltin(specifier: string): boolean {
@@ -54,10 +48,6 @@ function nodeImportsFrom(file: string, seen = new Set<string>()): string[] {
     else if (spec.startsWith('.')) problems.push(...nodeImportsFrom(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), seen));
   }
   return problems;
-}
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
 test('platform-neutral modules import nothing from Node, directly or transitively', () => {

@@ -5,7 +5,7 @@
 // clean latent's flow path, ending on it exactly at σ = 0.
 import { ModelOutputError, UsageError } from '../../errors.js';
 import { formatShape, numel, type LatentShape } from '../../core/tensor.js';
-import type { VelocityModel, VelocityRequest } from '../contract.js';
+import type { VelocityModel, VelocityRequest } from '../../core/model.js';
 import type { ModelFamily } from '../family.js';
 import { floatFeed, floatOutput, type GraphBinding } from '../onnx/binding.js';
 import type { Graph } from '../onnx/graph-client.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../errors.js';
 import { numel, type LatentShape } from '../../core/tensor.js';
-import type { VelocityModel } from '../contract.js';
+import type { VelocityModel } from '../../core/model.js';
 import { FAMILIES, latentShapeFor, MODEL_FACTS, type FamilyName, type ModelFacts, type ModelFamily } from '../family.js';
 import { bindDenoiser, type GraphBinding } from '../onnx/binding.js';
 import { OnnxGraph, type GraphOptions } from '../onnx/graph.js';

@@ -1,9 +1,9 @@
 // The shipped physics network (an ONNX flow-matching model described by its card.json) as a VelocityModel over a
 // Graph. Platform-neutral: Node opens the graph in a worker thread (graph.ts, onnxruntime-node), the browser in a Web
 // Worker (src/browser/, onnxruntime-web); both run this class.
-import { ModelOutputError, UsageError } from '../../errors.js';
+import { CancelledError, ModelOutputError, UsageError } from '../../errors.js';
 import { checkLatentShape, numel, type LatentShape } from '../../core/tensor.js';
-import type { VelocityRequest } from '../contract.js';
+import type { VelocityRequest } from '../../core/model.js';
 import { wanTimestep } from '../family.js';
 import type { ScenarioVelocityModel } from '../sigma-experts.js';
 import type { ModelCard } from './card.js';
@@ -55,7 +55,7 @@ export class OnnxVelocityModel implements ScenarioVelocityModel {
   }
 
   async velocity(requests: readonly VelocityRequest[], sigma: number, out: readonly Float32Array[]): Promise<void> {
-    if (this.closed) throw new UsageError('the ONNX model was disposed');
+    if (this.closed) throw new CancelledError('the ONNX model was disposed');
     const b = requests.length;
     const n = this.size;
     const [C, F, H, W] = this.shape;

@@ -2,7 +2,7 @@
 // what it declares (names, element types, shapes), run it on named tensors. Platform-neutral: the worker comes
 // through a WorkerLink (a worker thread in Node, graph.ts; a Web Worker in the browser, src/browser/), so matching
 // replies to requests and failing cleanly when the worker dies are written once.
-import { ModelOutputError, UsageError } from '../../errors.js';
+import { CancelledError, ToolError, UsageError } from '../../errors.js';
 import type { GraphDevice, GraphReply, GraphRequest, GraphTensor, GraphValueInfo } from './graph-protocol.js';
 
 /** An ONNX graph ready to run, wherever its session lives. */
@@ -51,8 +51,9 @@ export interface GraphMetadata {
 }
 
 /**
- * Ask the worker behind a fresh `link` to open the graph and wait for what it declares. A model that does not load is
- * a UsageError naming `path`; the link is terminated when opening fails.
+ * Ask the worker behind a fresh `link` to open the graph and wait for what it declares. A model the runtime refuses
+ * (not ONNX, an operator it lacks) is a UsageError naming `path`, a worker that dies a ToolError; the link is
+ * terminated when opening fails.
  */
 export async function openOverLink(link: WorkerLink, open: GraphSource, path: string): Promise<GraphMetadata> {
   const ready = new Promise<GraphMetadata>((resolve, reject) => {
@@ -62,7 +63,7 @@ export async function openOverLink(link: WorkerLink, open: GraphSource, path: st
         else if (m.kind === 'error') reject(new UsageError(`cannot load ${path}: ${m.message.split('\n')[0]}`));
       },
       error: reject,
-      exited: (detail) => reject(new ModelOutputError(`the ONNX worker exited while loading ${path} (${detail})`)),
+      exited: (detail) => reject(new ToolError(`the ONNX worker exited while loading ${path} (${detail})`)),
     });
   });
   const request: GraphRequest = { kind: 'open', source: open.source, device: open.device, threads: open.threads };
@@ -98,14 +99,14 @@ export class GraphClient implements Graph {
       error: (err) => this.failAll(err),
       exited: (detail) => {
         if (this.closed) return;
-        this.failure = new ModelOutputError(`the ONNX worker exited unexpectedly (${detail}) running ${path}; load the model again`);
+        this.failure = new ToolError(`the ONNX worker exited unexpectedly (${detail}) running ${path}; load the model again`);
         this.failAll(this.failure);
       },
     });
   }
 
   async run(feeds: Readonly<Record<string, GraphTensor>>, outputNames: readonly string[]): Promise<Record<string, GraphTensor>> {
-    if (this.closed) throw new UsageError(`the ONNX graph ${this.path} was disposed`);
+    if (this.closed) throw new CancelledError(`the ONNX graph ${this.path} was disposed`);
     if (this.failure !== undefined) throw this.failure;
     const id = this.nextId++;
     const result = new Promise<Record<string, GraphTensor>>((resolve, reject) => this.pending.set(id, { resolve, reject }));
@@ -129,7 +130,7 @@ export class GraphClient implements Graph {
     if (p === undefined) return;
     this.pending.delete(m.id);
     if (m.kind === 'result') p.resolve(m.outputs);
-    else p.reject(new ModelOutputError(`ONNX inference failed in ${this.path}: ${m.message}`));
+    else p.reject(new ToolError(`ONNX inference failed in ${this.path}: ${m.message}`));
   }
 
   private failAll(err: Error): void {

@@ -2,26 +2,12 @@
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { encodeNpy } from '../../io/npy.js';
+import { encodeNpy, npyHeader } from '../../io/npy.js';
 import { makeWorld, type WorldConfig } from '../config.js';
 import { getScenario, SCENARIOS, simulateClip } from '../scenarios.js';
 import { renderClip } from '../render.js';
 import { DATASET_FORMAT, type ClipEntryJson, type ClipsJson, type VideoBatch } from './schema.js';
 import { clipEntry, exportClipPlan } from './truth.js';
-
-/** .npy v1.0 header (same layout as encodeNpy), padded so the data starts on a 64-byte boundary. */
-export function npyHeader(shape: readonly number[], dtype: 'uint8' | 'float32'): Uint8Array {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let dict = `{'descr': '${dtype === 'uint8' ? '|u1' : '<f4'}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  const total = 10 + dict.length + 1;
-  dict = dict + ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + dict.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  out[8] = dict.length & 0xff;
-  out[9] = dict.length >> 8;
-  for (let i = 0; i < dict.length; i++) out[10 + i] = dict.charCodeAt(i);
-  return out;
-}
 
 /** The `world` block of clips.json. */
 function manifestWorld(w: WorldConfig): NonNullable<ClipsJson['world']> {

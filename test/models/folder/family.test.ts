@@ -4,7 +4,7 @@ import { UsageError } from '../../../src/errors.js';
 import { COSMOS_FAMILY, denormaliseLatent, latentShapeFor, normaliseLatent, WAN_FAMILY, WAN_LATENTS_MEAN, WAN_LATENTS_STD, WAN_VAE_GEOMETRY, wanTimestep } from '../../../src/models/family.js';
 import { padTextStates } from '../../../src/models/folder/text-states.js';
 import { SwitchedExperts } from '../../../src/models/sigma-experts.js';
-import type { VelocityModel } from '../../../src/models/contract.js';
+import type { VelocityModel } from '../../../src/core/model.js';
 import { flowGrid } from '../../../src/core/schedules.js';
 
 test('Wan geometry: 4k+1 frames, sizes in multiples of 16, the latent [16, (F−1)/4+1, H/8, W/8]', () => {

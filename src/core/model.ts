@@ -1,5 +1,6 @@
-// The velocity-model contract every backend implements (Gaussian mixture, ONNX, …).
-import type { LatentShape } from '../core/tensor.js';
+// The velocity-model contract every backend implements (Gaussian mixture, ONNX, model folders, your own); it sits in
+// core because the samplers and guidance are written against it.
+import type { LatentShape } from './tensor.js';
 
 /** What a model is conditioned on. `label: null` is the unconditional (null-prompt) branch. */
 export interface Condition {
