@@ -4,14 +4,14 @@
 //   npm run -s build && node scripts/web-screenshot.mjs [SEED] [SCENARIO]      (defaults: 10, drop-bounce)
 import { renameSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { loadShippedModel, scenarioForPrompt } from '../dist/src/models/shipped.js';
+import { loadCardModel, scenarioForPrompt } from '../dist/src/models/card-loader.js';
 import { startWebApp } from '../dist/src/web/server.js';
 
 const seed = process.argv[2] ?? '10';
 const scenario = process.argv[3] ?? 'drop-bounce';
 const out = new URL('../docs/web.png', import.meta.url).pathname;
 
-const model = await loadShippedModel();
+const model = await loadCardModel();
 try {
   const name = scenarioForPrompt(model.card, scenario);
   const prompt = model.card.scenarios.find((s) => s.name === name).prompt;

@@ -36,13 +36,13 @@ export { runSampler, buildGuidedVelocity, buildRefineOptions, resolvePlan, highN
 export { sampleFolderModel, type FolderSampleInputs } from './pipeline/folder.js';
 export { generateVideo, type GenerateOptions, type GeneratedVideo, type GivenFrames, type MaskRecord } from './pipeline/generate.js';
 export {
-  loadShippedModel,
+  loadCardModel,
   loadCardNetwork,
   scenarioForPrompt,
   DEFAULT_MODEL_CARD,
-  type ShippedModel,
-  type ShippedModelOptions,
-} from './models/shipped.js';
+  type CardModel,
+  type CardModelOptions,
+} from './models/card-loader.js';
 export { OnnxVelocityModel } from './models/onnx/backend.js';
 export type { ModelCard } from './models/onnx/card.js';
 export type { PatchPcaVae } from './models/vae.js';

@@ -1,4 +1,4 @@
-"""PyTorch latency of one NFE (a cond+uncond batch of 2) of a run's EMA model, for bench/model.ts.
+"""PyTorch latency of one NFE (a cond+uncond batch of 2) of a run's EMA model, for perf/model.ts.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 training/bench_torch.py [--run WEIGHTS_OR_RUN] --threads 1
 Prints one JSON line: {"threads": n, "batch2MedianMs": ms}.

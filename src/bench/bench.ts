@@ -8,12 +8,12 @@ import type { ClipEvaluation } from '../eval/clip.js';
 import type { Interval } from '../eval/stats.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { modelWeightsId, type CardModel } from '../models/card-loader.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
 import type { WorldConfig } from '../world/config.js';
 import { getScenario } from '../world/scenarios.js';
 import { methodClips, summariseCell, summariseReference, type CellResult, type ReferenceResult, type MethodClips } from './aggregate.js';
-import { makeJob, readCached, type ClipRecord, type Job, type JobRecord } from './jobs.js';
+import { makeJob, readCached, type ClipRecord, type BenchJob, type JobRecord } from './jobs.js';
 import { benchMethods, DEFAULT_METHOD, methodPlannedNfe, selectMethods, tuningMethods, type MethodSpec } from './methods.js';
 import { progressBar, runLanes, type LaneOptions } from './runner.js';
 import { getSuite, type SuiteName, type SuiteSpec } from './suites.js';
@@ -32,6 +32,11 @@ export interface BenchOptions {
   readonly out: string;
   /** Samples per task (overrides the suite's). */
   readonly samples?: number;
+  /**
+   * Index of the first sample of each task (default 0). Sample i's scenario, seed and true clip depend only on
+   * (task, i), so a run from an index no earlier run reached uses seeds that were never used to choose a setting.
+   */
+  readonly firstSample?: number;
   /** Method ids (overrides the suite's; the default sampler is always run). */
   readonly methods?: readonly string[];
   readonly tasks?: readonly string[];
@@ -42,11 +47,11 @@ export interface BenchOptions {
   /** Show the progress bar (default: when stderr is a terminal). */
   readonly progress?: boolean;
   /** Load one model with this many intra-op threads (each lane calls it once). */
-  readonly loadModel: (threads: number) => Promise<ShippedModel>;
+  readonly loadModel: (threads: number) => Promise<CardModel>;
   /** The model's default configuration (default PHYSICS_DEFAULTS, read at run time). */
   readonly defaults?: SamplerConfig;
   /** Runs the pending jobs elsewhere (a job queue) instead of on local lanes; gets the first model for its identity. */
-  readonly runPending?: (model: ShippedModel, jobs: readonly Job[], opts: LaneOptions) => Promise<void>;
+  readonly runPending?: (model: CardModel, jobs: readonly BenchJob[], opts: LaneOptions) => Promise<void>;
 }
 
 export interface MethodInfo {
@@ -69,6 +74,8 @@ export interface BenchResults {
   readonly format: string;
   readonly suite: SuiteName;
   readonly samples: number;
+  /** Index of the first sample of each task: the run's samples are firstSample … firstSample + samples − 1. */
+  readonly firstSample: number;
   /** `sha256`: the card's modelWeightsId (for a pair of experts both sha256 and the switch σ). */
   readonly model: { readonly name: string; readonly sha256: string };
   readonly world: { readonly width: number; readonly height: number; readonly frames: number };
@@ -112,6 +119,7 @@ export function suiteMethods(suite: SuiteSpec, defaults: SamplerConfig): MethodS
 interface BenchSettings {
   readonly suite: SuiteSpec;
   readonly samples: number;
+  readonly firstSample: number;
   readonly tasks: TaskSpec[];
   readonly defaults: SamplerConfig;
   readonly methods: MethodSpec[];
@@ -126,6 +134,9 @@ function benchSettings(opts: BenchOptions): BenchSettings {
   positiveInt(opts.samples, '--samples');
   positiveInt(opts.workers, '--workers');
   positiveInt(opts.resamples, '--resamples');
+  if (opts.firstSample !== undefined && (!Number.isInteger(opts.firstSample) || opts.firstSample < 0)) {
+    throw new UsageError(`--first-sample must be a non-negative integer, got ${opts.firstSample}`);
+  }
   if (opts.referenceClips !== undefined && (!Number.isInteger(opts.referenceClips) || opts.referenceClips < 0)) {
     throw new UsageError(`--reference must be a non-negative integer, got ${opts.referenceClips}`);
   }
@@ -135,6 +146,7 @@ function benchSettings(opts: BenchOptions): BenchSettings {
   return {
     suite,
     samples: opts.samples ?? suite.samples,
+    firstSample: opts.firstSample ?? 0,
     tasks,
     defaults,
     methods: selectMethods(suiteMethods(suite, defaults), opts.methods ?? suite.methods),
@@ -149,7 +161,7 @@ function benchSettings(opts: BenchOptions): BenchSettings {
 interface JobPlan {
   readonly conditions: Map<string, TaskCondition[]>;
   /** By job file. */
-  readonly jobs: Map<string, Job>;
+  readonly jobs: Map<string, BenchJob>;
   /** `${task}|${method}|${index}|${kind}` → job file. */
   readonly jobOf: Map<string, string>;
 }
@@ -157,10 +169,10 @@ interface JobPlan {
 /** Conditions and jobs: every method sees the same (task, index) condition and seed. */
 function planJobs(set: BenchSettings, scenarios: readonly string[], world: WorldConfig, modelId: string): JobPlan {
   const conditions = new Map<string, TaskCondition[]>();
-  const jobs = new Map<string, Job>();
+  const jobs = new Map<string, BenchJob>();
   const jobOf = new Map<string, string>();
   for (const task of set.tasks) {
-    const conds = Array.from({ length: set.samples }, (_, i) => taskCondition(task, i, scenarios, world));
+    const conds = Array.from({ length: set.samples }, (_, i) => taskCondition(task, set.firstSample + i, scenarios, world));
     conditions.set(task.id, conds);
     for (let i = 0; i < set.samples; i++) {
       for (const m of set.methods) {
@@ -168,7 +180,8 @@ function planJobs(set: BenchSettings, scenarios: readonly string[], world: World
         const job = makeJob({
           kind,
           task,
-          index: i,
+          index: set.firstSample + i,
+          rank: i,
           condition: conds[i],
           config: m.config,
           n: m.bestOf?.n,
@@ -184,7 +197,7 @@ function planJobs(set: BenchSettings, scenarios: readonly string[], world: World
 }
 
 /** The records already in the cache, by job file. */
-function cachedRecords(cacheDir: string, jobs: Map<string, Job>): Map<string, JobRecord> {
+function cachedRecords(cacheDir: string, jobs: Map<string, BenchJob>): Map<string, JobRecord> {
   const records = new Map<string, JobRecord>();
   for (const job of jobs.values()) {
     const rec = readCached(cacheDir, job);
@@ -197,12 +210,12 @@ function cachedRecords(cacheDir: string, jobs: Map<string, Job>): Map<string, Jo
  * The jobs still to run, sample-major: every method's jobs are spread evenly over the run, so their wall times see
  * the same machine load (and an interrupted run has finished whole samples across methods).
  */
-function pendingJobs(jobs: Map<string, Job>, records: Map<string, JobRecord>): Job[] {
+function pendingJobs(jobs: Map<string, BenchJob>, records: Map<string, JobRecord>): BenchJob[] {
   return [...jobs.values()].filter((j) => !records.has(j.file)).sort((a, b) => a.index - b.index || b.plannedNfe - a.plannedNfe || a.file.localeCompare(b.file));
 }
 
 /** Load the models of lanes 2… into `models`; returns the seconds spent. */
-async function loadMoreLanes(opts: BenchOptions, models: ShippedModel[], lanes: number): Promise<number> {
+async function loadMoreLanes(opts: BenchOptions, models: CardModel[], lanes: number): Promise<number> {
   const tMore = performance.now();
   const more = await Promise.allSettled(Array.from({ length: lanes - 1 }, () => opts.loadModel(1)));
   for (const r of more) if (r.status === 'fulfilled') models.push(r.value);
@@ -212,7 +225,7 @@ async function loadMoreLanes(opts: BenchOptions, models: ShippedModel[], lanes: 
 }
 
 /** Run the pending jobs on the lanes (or the caller's queue) under one progress bar, adding their records. */
-async function runPendingJobs(opts: BenchOptions, models: readonly ShippedModel[], plan: JobPlan, records: Map<string, JobRecord>, pending: readonly Job[], cacheDir: string): Promise<void> {
+async function runPendingJobs(opts: BenchOptions, models: readonly CardModel[], plan: JobPlan, records: Map<string, JobRecord>, pending: readonly BenchJob[], cacheDir: string): Promise<void> {
   const jobs = [...plan.jobs.values()];
   const totalNfe = jobs.reduce((a, j) => a + j.plannedNfe, 0);
   const doneNfe = jobs.filter((j) => records.has(j.file)).reduce((a, j) => a + j.plannedNfe, 0);
@@ -278,9 +291,9 @@ async function aggregate(set: BenchSettings, plan: JobPlan, records: Map<string,
 export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   const t0 = performance.now();
   const set = benchSettings(opts);
-  const { suite, samples, tasks, defaults, methods, referenceClips, resamples } = set;
+  const { suite, samples, firstSample, tasks, defaults, methods, referenceClips, resamples } = set;
   const tLoad = performance.now();
-  const models: ShippedModel[] = [await opts.loadModel(1)];
+  const models: CardModel[] = [await opts.loadModel(1)];
   let loadSeconds = (performance.now() - tLoad) / 1000;
   try {
     const first = models[0];
@@ -300,6 +313,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
       format: RESULTS_FORMAT,
       suite: suite.name,
       samples,
+      firstSample,
       model: { name: first.card.name, sha256: modelWeightsId(first.card) },
       world: { width: world.width, height: world.height, frames: world.frames },
       defaults,

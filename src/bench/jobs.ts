@@ -9,7 +9,7 @@ import { metricsFromTrack } from '../eval/clip.js';
 import { Tracker, clipView } from '../eval/track.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { floatToUint8 } from '../io/gif.js';
-import type { ShippedModel } from '../models/shipped.js';
+import type { CardModel } from '../models/card-loader.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 import { generateVideo } from '../pipeline/generate.js';
 import { plannedNfe } from '../pipeline/run.js';
@@ -65,7 +65,7 @@ export interface JobRecord {
 
 export type JobKind = 'sample' | 'draws';
 
-export interface Job {
+export interface BenchJob {
   readonly key: string;
   /** Path under DIR/cache. */
   readonly file: string;
@@ -114,6 +114,8 @@ export interface JobSpec {
   readonly kind: JobKind;
   readonly task: TaskSpec;
   readonly index: number;
+  /** Position of the sample in its run (default: index): the run's first samples keep their video and masks. */
+  readonly rank?: number;
   readonly condition: TaskCondition;
   readonly config: SamplerConfig;
   /** Best-of-N size (draws jobs). */
@@ -123,11 +125,12 @@ export interface JobSpec {
   readonly refining: boolean;
 }
 
-export function makeJob(spec: JobSpec): Job {
+export function makeJob(spec: JobSpec): BenchJob {
   const cid = configId(spec.config);
   const seeds = spec.kind === 'draws' ? candidateSeeds(spec.condition.seed, spec.n ?? 1) : [spec.condition.seed];
-  const keepVideo = spec.index < GRID_SAMPLES;
-  const recordMasks = spec.kind === 'sample' && spec.refining && spec.index < MASK_SAMPLES;
+  const rank = spec.rank ?? spec.index;
+  const keepVideo = rank < GRID_SAMPLES;
+  const recordMasks = spec.kind === 'sample' && spec.refining && rank < MASK_SAMPLES;
   const fingerprint = {
     format: CACHE_FORMAT,
     model: spec.model,
@@ -181,7 +184,7 @@ export function decodeRecord(text: string): JobRecord {
 }
 
 /** The cached record of a job, or null when missing, unreadable or made for a different fingerprint. */
-export function readCached(cacheDir: string, job: Job): JobRecord | null {
+export function readCached(cacheDir: string, job: BenchJob): JobRecord | null {
   const path = join(cacheDir, job.file);
   if (!existsSync(path)) return null;
   try {
@@ -193,7 +196,7 @@ export function readCached(cacheDir: string, job: Job): JobRecord | null {
 }
 
 /** Write a record atomically and return it as read back (so fresh and cached results are identical). */
-export function writeRecord(cacheDir: string, job: Job, record: JobRecord): JobRecord {
+export function writeRecord(cacheDir: string, job: BenchJob, record: JobRecord): JobRecord {
   const text = encodeRecord(record);
   writeFileAtomic(join(cacheDir, job.file), text);
   return decodeRecord(text);
@@ -224,7 +227,7 @@ export class ClipJudge {
 }
 
 /** Run one job on a model; `observer` sees each candidate's steps with the NFE already spent by the job. */
-export async function runJob(model: ShippedModel, job: Job, judge: ClipJudge, observe?: (nfeSoFar: number) => void, signal?: AbortSignal): Promise<JobRecord> {
+export async function runJob(model: CardModel, job: BenchJob, judge: ClipJudge, observe?: (nfeSoFar: number) => void, signal?: AbortSignal): Promise<JobRecord> {
   const clips: ClipRecord[] = [];
   let spent = 0;
   for (const seed of job.seeds) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { formatInterval, formatNumber } from '../eval/format.js';
 import type { Interval } from '../eval/stats.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { formatWeightsId } from '../models/shipped.js';
+import { formatWeightsId } from '../models/card-loader.js';
 import type { CellResult } from './aggregate.js';
 import type { BenchResults, MethodInfo } from './bench.js';
 import { fromB64, GRID_SAMPLES, type ClipRecord } from './jobs.js';
@@ -53,6 +53,11 @@ function winCell(c: CellResult, isDefault: boolean): string {
 }
 
 // ---------- tables ----------
+
+/** Which samples of each task the run used: their seeds depend only on (task, index). */
+function sampleRange(r: BenchResults): string {
+  return `samples ${r.firstSample}–${r.firstSample + r.samples - 1}`;
+}
 
 function groupTitle(r: BenchResults, key: string): string {
   if (key === 'all') return `All tasks pooled (${r.tasks.map((t) => t.id).join(' + ')}; ${r.samples * r.tasks.length} samples per method)`;
@@ -214,7 +219,7 @@ export function resultsMarkdown(r: BenchResults, pictures: readonly string[]): s
   lines.push('');
   lines.push(
     `Model \`${r.model.name}\` (${formatWeightsId(r.model.sha256)}), ${r.world.width}×${r.world.height}×${r.world.frames} frames; ` +
-      `${r.samples} samples per task and method, the same seeds and conditions for every method; ` +
+      `${r.samples} samples per task and method (${sampleRange(r)}), the same seeds and conditions for every method; ` +
       `${r.referenceClips} fresh true clips per task for the floor and the set metrics; bootstrap ${r.resamples} resamples. ` +
       `Run: ${r.timing.runSeconds} s (${r.timing.jobsRun} jobs run, ${r.timing.jobsCached} from the cache, ${r.timing.lanes} lane(s)).`,
   );
@@ -277,7 +282,7 @@ export async function writeOutputs(dir: string, r: BenchResults, ctx: OutputCont
     put(name, gridGif(rows, F, H, W));
     pictures.push(name);
     legends.push(
-      `- \`${name}\`: columns = samples 0–${cols - 1} (${conds.slice(0, cols).map((c) => c.scenario).join(', ')}); rows top to bottom: ${rows.map((x) => x.label).join('; ')}.`,
+      `- \`${name}\`: columns = samples ${r.firstSample}–${r.firstSample + cols - 1} (${conds.slice(0, cols).map((c) => c.scenario).join(', ')}); rows top to bottom: ${rows.map((x) => x.label).join('; ')}.`,
     );
     for (const m of r.methods) {
       const clip = byMethod.get(m.id)?.[0];

@@ -3,15 +3,15 @@
 // arithmetic and the metrics. Lanes pull jobs from one queue (in the order given); every finished job is
 // written to the cache at once, so an interrupted run resumes where it stopped.
 import { terminalBar } from '../io/progress.js';
-import type { ShippedModel } from '../models/shipped.js';
+import type { CardModel } from '../models/card-loader.js';
 import { worldOf } from './world-of.js';
-import { ClipJudge, runJob, writeRecord, type Job, type JobRecord } from './jobs.js';
+import { ClipJudge, runJob, writeRecord, type BenchJob, type JobRecord } from './jobs.js';
 
 export interface Progress {
   /** A job made progress: NFE spent so far by it. */
   update(lane: number, nfe: number): void;
   /** A job finished. */
-  done(lane: number, job: Job): void;
+  done(lane: number, job: BenchJob): void;
   stop(): void;
 }
 
@@ -50,15 +50,15 @@ export interface LaneOptions {
   readonly cacheDir: string;
   readonly progress: Progress;
   /** Called once per finished job with its record as read back from the cache. */
-  readonly onRecord: (job: Job, record: JobRecord) => void;
+  readonly onRecord: (job: BenchJob, record: JobRecord) => void;
 }
 
 /** Run `jobs` on the given models (one lane each). Rejects on the first failure, after every lane stopped. */
-export async function runLanes(models: readonly ShippedModel[], jobs: readonly Job[], opts: LaneOptions): Promise<void> {
+export async function runLanes(models: readonly CardModel[], jobs: readonly BenchJob[], opts: LaneOptions): Promise<void> {
   let next = 0;
   const abort = new AbortController();
   let failure: unknown = null;
-  const lane = async (id: number, model: ShippedModel): Promise<void> => {
+  const lane = async (id: number, model: CardModel): Promise<void> => {
     const judge = new ClipJudge(worldOf(model));
     while (!abort.signal.aborted) {
       const k = next++;

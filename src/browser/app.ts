@@ -3,7 +3,7 @@
 // and GIF downloads; and exposes window.selfrefine.generate for automation (docs/web.md).
 import type { StepReport } from '../core/sample.js';
 import { encodeGif, floatToUint8 } from '../io/gif.js';
-import type { ShippedModel } from '../models/shipped-model.js';
+import type { CardModel } from '../models/card-model.js';
 import { plannedNfe } from '../pipeline/run.js';
 import { configFor, PageSampler, runRequestFrom, type RefineChoice, type RunOutput } from './runner.js';
 import { pickExecutionProvider, wasmThreads } from './runtime.js';
@@ -55,7 +55,7 @@ function drawFrame(canvas: HTMLCanvasElement, rgb: Uint8Array, frames: number, h
  * One refined step as a 4-column grid of its x̂0 frames with the still-uncertain latent cells tinted blue
  * (`certain` is [F, h, w], 1 = certain; one latent cell covers patch×patch pixels).
  */
-function drawMask(canvas: HTMLCanvasElement, x0: Uint8Array, certain: Uint8Array, model: ShippedModel): void {
+function drawMask(canvas: HTMLCanvasElement, x0: Uint8Array, certain: Uint8Array, model: CardModel): void {
   const { frames: F, height: H, width: W } = model;
   const [, , h, w] = model.network.shape;
   const cols = 4;
@@ -94,7 +94,7 @@ class RunPanel {
 
   constructor(
     readonly root: HTMLElement,
-    private readonly model: ShippedModel,
+    private readonly model: CardModel,
   ) {
     this.canvas = $('canvas.video', root);
     this.canvas.width = model.width;
@@ -139,7 +139,7 @@ class RunPanel {
   }
 }
 
-function setUpPage(model: ShippedModel, sampler: PageSampler, backend: string): void {
+function setUpPage(model: CardModel, sampler: PageSampler, backend: string): void {
   const promptSelect = $<HTMLSelectElement>('#prompt');
   for (const s of model.card.scenarios) promptSelect.add(new Option(s.prompt, s.name));
   $('#model').textContent = `${model.card.name} · ${model.frames} frames of ${model.width}×${model.height} · ${backend} · sampling on this device`;

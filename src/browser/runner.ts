@@ -3,7 +3,7 @@
 import type { StepReport } from '../core/sample.js';
 import { floatToUint8 } from '../io/gif.js';
 import { UsageError } from '../errors.js';
-import { scenarioForPrompt, type ShippedModel } from '../models/shipped-model.js';
+import { scenarioForPrompt, type CardModel } from '../models/card-model.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
 import { generateVideo, type MaskRecord } from '../pipeline/generate.js';
 
@@ -47,7 +47,7 @@ export function runRequestFrom(value: unknown): RunRequest {
 export class PageSampler {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly model: ShippedModel) {}
+  constructor(readonly model: CardModel) {}
 
   /** Queue a run; `observer` sees every step. */
   run(request: RunRequest, observer?: (r: StepReport) => void): Promise<RunOutput> {

@@ -1,11 +1,11 @@
 // The shipped model in the browser: card, networks and VAE fetched from the app's own folder (web-dist/models/),
-// each network started in a Web Worker running onnxruntime-web. The same assembly as Node's loadShippedModel.
+// each network started in a Web Worker running onnxruntime-web. The same assembly as Node's loadCardModel.
 import { ToolError, UsageError } from '../errors.js';
 import { loadCardFrom, type CardFiles } from '../models/onnx/card.js';
 import type { OnnxBackend } from '../models/onnx/backend.js';
 import { GraphClient, openOverLink, type LinkHandlers, type WorkerLink } from '../models/onnx/graph-client.js';
 import type { GraphReply } from '../models/onnx/graph-protocol.js';
-import { assembleShippedModel, type ShippedModel } from '../models/shipped-model.js';
+import { assembleCardModel, type CardModel } from '../models/card-model.js';
 import { PatchPcaVae } from '../models/vae.js';
 import type { ExecutionProvider } from './runtime.js';
 
@@ -68,12 +68,12 @@ export function httpCardFiles(cardUrl: string): CardFiles {
 }
 
 /** Load the shipped model whose card is at `cardUrl`. */
-export async function loadWebModel(cardUrl: string, provider: ExecutionProvider, threads: number): Promise<ShippedModel> {
+export async function loadWebModel(cardUrl: string, provider: ExecutionProvider, threads: number): Promise<CardModel> {
   const files = httpCardFiles(cardUrl);
   const loaded = await loadCardFrom(cardUrl, files);
   const readVae = async (name: string): Promise<PatchPcaVae> => {
     const url = files.locate(name);
     return PatchPcaVae.fromJson(await (await fetchOk(url, 'VAE')).json(), url);
   };
-  return assembleShippedModel(loaded, cardUrl, webOnnxBackend(provider, threads), readVae);
+  return assembleCardModel(loaded, cardUrl, webOnnxBackend(provider, threads), readVae);
 }

@@ -14,6 +14,7 @@ import { runBenchJobsOnQueue } from '../queue/bench.js';
 interface BenchFlags extends ModelFlags {
   suite: string;
   samples?: string;
+  firstSample?: string;
   out?: string;
   methods?: string;
   tasks?: string;
@@ -41,6 +42,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--suite <name>', `paper (${SUITES.paper.description}), quick (${SUITES.quick.description}) or tune (${SUITES.tune.description})`, 'quick')
     .option('--samples <n>', `samples per task (default: paper ${SUITES.paper.samples}, quick ${SUITES.quick.samples}, tune ${SUITES.tune.samples})`)
     .option('--out <dir>', 'output directory (default bench-results/<suite>); finished jobs are cached in DIR/cache and reused')
+    .option('--first-sample <n>', 'index of each task\'s first sample (default 0): a run from an index no earlier run reached uses seeds never used to choose a setting')
     .option('--methods <ids>', 'comma-separated method ids instead of the suite\'s (see --list-methods); the default sampler is always run')
     .option('--tasks <ids>', `comma-separated tasks instead of the suite's: ${TASKS.map((t) => t.id).join(', ')}`)
     .option('--workers <n>', 'parallel lanes, each with its own model on one thread (default: min(2, cores))')
@@ -62,6 +64,7 @@ export function registerBenchCommand(program: Command): void {
         suite,
         out,
         samples: flags.samples !== undefined ? parseInteger(flags.samples, '--samples', 1) : undefined,
+        firstSample: flags.firstSample !== undefined ? parseInteger(flags.firstSample, '--first-sample', 0) : undefined,
         methods: list(flags.methods),
         tasks: list(flags.tasks),
         workers: flags.workers !== undefined ? parseInteger(flags.workers, '--workers', 1) : undefined,

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { gifBytes, maskPicture, readPngPixels, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
-import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
+import { scenarioForPrompt, type CardModel } from '../models/card-loader.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GivenFrames } from '../pipeline/generate.js';
@@ -73,7 +73,7 @@ export function registerGenerateCommand(program: Command): void {
   });
 }
 
-async function runGenerate(model: ShippedModel, flags: GenerateFlags): Promise<void> {
+async function runGenerate(model: CardModel, flags: GenerateFlags): Promise<void> {
   if (flags.out === undefined) throw new UsageError('--out is required (a .gif path, or a directory with --count)');
   const config = samplerConfigFromFlags(flags, PHYSICS_DEFAULTS);
   const seed = flags.seed !== undefined ? parseInteger(flags.seed, '--seed', 0) : 0;
@@ -154,7 +154,7 @@ function report(flags: GenerateFlags, summary: Record<string, unknown>): void {
 }
 
 /** --image or --given-frames → pixels in [−1, 1], [3, N, H, W]. */
-function readGiven(model: ShippedModel, flags: GenerateFlags): GivenFrames | undefined {
+function readGiven(model: CardModel, flags: GenerateFlags): GivenFrames | undefined {
   const { height: H, width: W, frames: F } = model;
   if (flags.image !== undefined && flags.givenFrames !== undefined) throw new UsageError('give either --image or --given-frames, not both');
   if (flags.image !== undefined) return { pixels: readPngPixels(flags.image, W, H), frames: 1 };

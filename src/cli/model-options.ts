@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_MODEL_CARD, loadShippedModel, type ShippedModel } from '../models/shipped.js';
+import { DEFAULT_MODEL_CARD, loadCardModel, type CardModel } from '../models/card-loader.js';
 import { parseNumber } from './flags.js';
 import { UsageError } from '../errors.js';
 import { isModelFolder } from '../models/folder/folder.js';
@@ -19,11 +19,11 @@ export function addModelOptions(cmd: Command): Command {
 }
 
 /** Load the model the flags name; `threads` for the ONNX sessions (default: all cores). */
-export async function loadModelFromFlags(flags: ModelFlags, threads?: number): Promise<ShippedModel> {
+export async function loadModelFromFlags(flags: ModelFlags, threads?: number): Promise<CardModel> {
   if (isModelFolder(flags.model)) throw new UsageError(`--model ${flags.model}: this command runs the physics model's card; model folders run with \`selfrefine generate --model DIR\` and \`selfrefine serve --model DIR\``);
   const guideWeight =
     flags.guideWeight !== undefined ? parseNumber(flags.guideWeight, '--guide-weight', (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0') : undefined;
   // A directory holding card.json names that card.
   const card = existsSync(join(flags.model, 'card.json')) ? join(flags.model, 'card.json') : flags.model;
-  return loadShippedModel(card, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
+  return loadCardModel(card, { ...(threads !== undefined ? { threads } : {}), ...(guideWeight !== undefined ? { guideWeight } : {}) });
 }

@@ -1,7 +1,7 @@
 // `selfrefine worker`: run queue jobs (datasets, benchmark cells, web app generations) from Redis until SIGTERM.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { formatWeightsId, modelWeightsId, type CardModel } from '../models/card-loader.js';
 import { redactedUrl } from '../queue/connection.js';
 import { DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_LOCK_SECONDS, startQueueWorker } from '../queue/worker.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
@@ -32,7 +32,7 @@ export function registerWorkerCommand(program: Command): void {
     const jobTimeoutSeconds = positive(flags.jobTimeout, '--job-timeout');
     // One copy of the model per concurrent job; the cores are shared among them.
     const threads = concurrency > 1 ? Math.max(1, Math.floor(availableParallelism() / concurrency)) : undefined;
-    const models: ShippedModel[] = [];
+    const models: CardModel[] = [];
     const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     try {
       for (let i = 0; i < concurrency; i++) models.push(await loadModelFromFlags(flags, threads));

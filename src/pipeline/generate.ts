@@ -4,7 +4,7 @@ import type { StepObserver, StepReport } from '../core/sample.js';
 import { numel } from '../core/tensor.js';
 import { UsageError } from '../errors.js';
 import type { Condition } from '../core/model.js';
-import type { ShippedModel } from '../models/shipped-model.js';
+import type { CardModel } from '../models/card-model.js';
 import type { SamplerConfig } from './config.js';
 import { runSampler } from './run.js';
 
@@ -45,7 +45,7 @@ export interface GeneratedVideo {
 }
 
 /** The clean latent of the given frames (zeros after them) as the model's condition. */
-export function givenCondition(model: ShippedModel, given: GivenFrames | undefined): Condition['given'] {
+export function givenCondition(model: CardModel, given: GivenFrames | undefined): Condition['given'] {
   if (given === undefined || given.frames === 0) return undefined;
   const { frames: F, height: H, width: W } = model;
   if (given.frames >= F) throw new UsageError(`${given.frames} given frames leave nothing to generate (the model makes ${F})`);
@@ -58,7 +58,7 @@ export function givenCondition(model: ShippedModel, given: GivenFrames | undefin
   return { latent: model.vae.encode(full, F, H, W), frames: given.frames };
 }
 
-export async function generateVideo(model: ShippedModel, options: GenerateOptions): Promise<GeneratedVideo> {
+export async function generateVideo(model: CardModel, options: GenerateOptions): Promise<GeneratedVideo> {
   const shape = model.network.shape;
   const [, F, h, w] = shape;
   const rng = new NormalRng(options.seed);

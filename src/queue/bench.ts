@@ -1,14 +1,14 @@
 // `bench --redis URL`: the benchmark's pending jobs run on queue workers instead of local lanes. A job's queue id
 // is its cache key, so a rerun (or a second submitter) shares the jobs already queued or finished, and every
 // result is also written to the local cache, where the next run finds it before asking the queue.
-import { decodeRecord, writeRecord, type Job } from '../bench/jobs.js';
+import { decodeRecord, writeRecord, type BenchJob } from '../bench/jobs.js';
 import type { LaneOptions } from '../bench/runner.js';
-import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { modelWeightsId, type CardModel } from '../models/card-loader.js';
 import { QueueClient, QueueJobError } from './client.js';
 import { benchJobId, type BenchJobData } from './payload.js';
 
 /** The queue job of a benchmark job. */
-export function benchJobData(job: Job, weights: string): BenchJobData {
+export function benchJobData(job: BenchJob, weights: string): BenchJobData {
   return {
     kind: 'bench',
     weights,
@@ -27,7 +27,7 @@ export function benchJobData(job: Job, weights: string): BenchJobData {
 }
 
 /** Run `jobs` on the workers behind `url`; records arrive through `opts` as they would from local lanes. */
-export async function runBenchJobsOnQueue(url: string, model: ShippedModel, jobs: readonly Job[], opts: LaneOptions, log?: (line: string) => void): Promise<void> {
+export async function runBenchJobsOnQueue(url: string, model: CardModel, jobs: readonly BenchJob[], opts: LaneOptions, log?: (line: string) => void): Promise<void> {
   const weights = modelWeightsId(model.card);
   const entries = jobs.map((job) => {
     const data = benchJobData(job, weights);

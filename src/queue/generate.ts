@@ -2,7 +2,7 @@
 // in-process loop writes, so the dataset directory is byte-identical.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { modelWeightsId, type CardModel } from '../models/card-loader.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 import type { GivenFrames } from '../pipeline/generate.js';
 import { QueueClient, QueueJobError } from './client.js';
@@ -21,7 +21,7 @@ export interface QueuedClips {
 }
 
 /** Run clip k (seed + k) on the workers; returns the uint8 videos [N, 3, F, H, W] and the NFE spent. */
-export async function generateClipsOnQueue(model: ShippedModel, request: QueuedClips): Promise<{ data: Uint8Array; nfe: number }> {
+export async function generateClipsOnQueue(model: CardModel, request: QueuedClips): Promise<{ data: Uint8Array; nfe: number }> {
   const weights = modelWeightsId(model.card);
   const per = 3 * model.frames * model.height * model.width;
   const given = request.given === undefined ? undefined : { pixels: toBase64(new Uint8Array(request.given.pixels.buffer, request.given.pixels.byteOffset, request.given.pixels.byteLength)), frames: request.given.frames };

@@ -1,6 +1,6 @@
 // What travels through the queue: a job's data (what to compute, with which weights) and its result. Both are
 // JSON strings in which ±Infinity and NaN survive (τ = ∞ in a sampler configuration, NaN in metrics).
-import { canonicalJson, decodeJson, encodeJson, shortHash, type Job, type JobKind } from '../bench/jobs.js';
+import { canonicalJson, decodeJson, encodeJson, shortHash, type BenchJob, type JobKind } from '../bench/jobs.js';
 import type { SamplerConfig } from '../pipeline/config.js';
 
 /** One clip of `generate --count`: its pixels depend only on these fields. */
@@ -15,7 +15,7 @@ export interface ClipJobData {
 }
 
 /** One benchmark job: src/bench/jobs.ts's Job with its task by id; the worker rebuilds the condition. */
-export type BenchJobData = Omit<Job, 'kind' | 'task' | 'condition'> & {
+export type BenchJobData = Omit<BenchJob, 'kind' | 'task' | 'condition'> & {
   readonly kind: 'bench';
   readonly weights: string;
   readonly jobKind: JobKind;

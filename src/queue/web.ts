@@ -3,7 +3,7 @@
 // that runs the job through the cancel channel.
 import { randomUUID } from 'node:crypto';
 import { CancelledError, UsageError } from '../errors.js';
-import { modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { modelWeightsId, type CardModel } from '../models/card-loader.js';
 import type { JobResult, JobRunner } from '../web/model.js';
 import { JOB_OPTIONS, QueueClient, QueueJobError } from './client.js';
 import { decodeResult, fromBase64, type WebJobData, type WebResult } from './payload.js';
@@ -20,7 +20,7 @@ export interface QueueRunnerOptions {
   readonly log?: (line: string) => void;
 }
 
-export async function queueRunner(model: ShippedModel, options: QueueRunnerOptions): Promise<JobRunner> {
+export async function queueRunner(model: CardModel, options: QueueRunnerOptions): Promise<JobRunner> {
   const weights = modelWeightsId(model.card);
   const client = await QueueClient.open(options.url, weights, options.log);
   return {

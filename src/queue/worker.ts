@@ -3,14 +3,14 @@
 // another by BullMQ's stalled-job check, and only the worker holding the job's lock can store its result.
 import { resolve } from 'node:path';
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
-import { ClipJudge, encodeRecord, runJob, type Job as BenchJob } from '../bench/jobs.js';
+import { ClipJudge, encodeRecord, runJob, type BenchJob } from '../bench/jobs.js';
 import { getTask, taskCondition } from '../bench/tasks.js';
 import { worldOf } from '../bench/world-of.js';
 import type { StepReport } from '../core/sample.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { videoFromPixels } from '../io/video.js';
-import { formatWeightsId, modelWeightsId, type ShippedModel } from '../models/shipped.js';
+import { formatWeightsId, modelWeightsId, type CardModel } from '../models/card-loader.js';
 import { generateVideo } from '../pipeline/generate.js';
 import { inProcessRunner, previewGif } from '../web/card.js';
 import { quitQuietly } from './client.js';
@@ -60,7 +60,7 @@ export const DEFAULT_JOB_TIMEOUT_SECONDS = 3600;
 const PREVIEW_INTERVAL_MS = 1000;
 
 /** Start a worker with one model per concurrent job (all of the same weights). */
-export async function startQueueWorker(models: readonly ShippedModel[], options: QueueWorkerOptions): Promise<QueueWorker> {
+export async function startQueueWorker(models: readonly CardModel[], options: QueueWorkerOptions): Promise<QueueWorker> {
   if (models.length === 0) throw new UsageError('a worker needs at least one model');
   const weights = modelWeightsId(models[0].card);
   if (models.some((m) => modelWeightsId(m.card) !== weights)) throw new UsageError('every model of one worker must have the same weights');
@@ -133,7 +133,7 @@ export async function startQueueWorker(models: readonly ShippedModel[], options:
 class JobTimeout extends Error {}
 
 
-async function runData(model: ShippedModel, judge: ClipJudge, data: ClipJobData | BenchJobData | WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<string> {
+async function runData(model: CardModel, judge: ClipJudge, data: ClipJobData | BenchJobData | WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<string> {
   switch (data.kind) {
     case 'clip':
       return encodeResult(await runClip(model, data, job, signal, store));
@@ -151,7 +151,7 @@ function report(job: BullJob<Envelope, string>, progress: QueueProgress): Promis
 
 const stepProgress = (r: StepReport): QueueProgress => ({ nfe: r.nfe, step: r.step + 1, totalSteps: r.totalSteps, uncertainFraction: r.uncertainFraction });
 
-async function runClip(model: ShippedModel, data: ClipJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<ClipResult> {
+async function runClip(model: CardModel, data: ClipJobData, job: BullJob<Envelope, string>, signal: AbortSignal, store?: string): Promise<ClipResult> {
   const given = data.given === undefined ? undefined : { pixels: new Float32Array(fromBase64(data.given.pixels).slice().buffer), frames: data.given.frames };
   const video = await generateVideo(model, { scenario: data.scenario, config: data.config, seed: data.seed, given, signal, observer: (r) => void report(job, stepProgress(r)) });
   const rgb = videoFromPixels(video.pixels, model.frames, model.height, model.width);
@@ -162,7 +162,7 @@ async function runClip(model: ShippedModel, data: ClipJobData, job: BullJob<Enve
   return { videoFile, nfe: video.nfe, nfeSaved: video.nfeSaved };
 }
 
-function benchJobOf(model: ShippedModel, data: BenchJobData): BenchJob {
+function benchJobOf(model: CardModel, data: BenchJobData): BenchJob {
   const task = getTask(data.task);
   const condition = taskCondition(task, data.index, model.card.scenarios.map((s) => s.name), worldOf(model));
   if (data.jobKind === 'sample' && data.seeds[0] !== condition.seed) {
@@ -172,7 +172,7 @@ function benchJobOf(model: ShippedModel, data: BenchJobData): BenchJob {
   return { ...rest, kind: jobKind, task, condition };
 }
 
-async function runWeb(model: ShippedModel, data: WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal): Promise<WebResult> {
+async function runWeb(model: CardModel, data: WebJobData, job: BullJob<Envelope, string>, signal: AbortSignal): Promise<WebResult> {
   let lastPreview = -Infinity;
   const request = { scenario: data.scenario, prompt: data.scenario, seed: data.seed, config: data.config };
   const r = await inProcessRunner(model, data.scale, data.fps).run(request, signal, (step, preview) => {

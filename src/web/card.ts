@@ -1,7 +1,7 @@
 // The web app on the physics model's card: prompts from its vocabulary, jobs run by generateVideo.
 import { UsageError } from '../errors.js';
 import { gifBytes, videoFromPixels } from '../io/video.js';
-import type { ShippedModel } from '../models/shipped.js';
+import type { CardModel } from '../models/card-loader.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
 import { generateVideo, type GeneratedVideo } from '../pipeline/generate.js';
 import { maskPng } from './mask.js';
@@ -12,7 +12,7 @@ import { jobRequestFrom } from './request.js';
 /** Previews are GIFs at the model's own frame size; the page scales them up (pixelated). */
 const PREVIEW_SCALE = 1;
 
-function modelSummary(model: ShippedModel): Record<string, unknown> {
+function modelSummary(model: CardModel): Record<string, unknown> {
   return {
     kind: 'card',
     name: model.card.name,
@@ -25,7 +25,7 @@ function modelSummary(model: ShippedModel): Record<string, unknown> {
 }
 
 /** A finished generation as the web app serves it: the GIF, the mask picture when a step was refined, the latent. */
-export function renderResult(model: ShippedModel, video: GeneratedVideo, scale: number, fps: number, seconds: number): JobResult {
+export function renderResult(model: CardModel, video: GeneratedVideo, scale: number, fps: number, seconds: number): JobResult {
   const { frames: F, height: H, width: W } = model;
   const [, , h, w] = model.network.shape;
   return {
@@ -39,13 +39,13 @@ export function renderResult(model: ShippedModel, video: GeneratedVideo, scale: 
 }
 
 /** A GIF of a latent x̂0 at the model's own frame size (the page scales it up, pixelated). */
-export function previewGif(model: ShippedModel, latent: Float32Array, fps: number): Uint8Array {
+export function previewGif(model: CardModel, latent: Float32Array, fps: number): Uint8Array {
   const [, F, h, w] = model.network.shape;
   return gifBytes(videoFromPixels(model.vae.decode(latent, F, h, w), F, model.height, model.width), PREVIEW_SCALE, fps);
 }
 
 /** The card model's jobs in this process, one at a time. */
-export function inProcessRunner(model: ShippedModel, scale: number, fps: number): JobRunner {
+export function inProcessRunner(model: CardModel, scale: number, fps: number): JobRunner {
   return {
     parallel: 1,
     async run(request, signal, onStep) {
@@ -65,7 +65,7 @@ export function inProcessRunner(model: ShippedModel, scale: number, fps: number)
   };
 }
 
-export function cardWebModel(model: ShippedModel): WebModel {
+export function cardWebModel(model: CardModel): WebModel {
   return {
     name: model.card.name,
     summary: modelSummary(model),

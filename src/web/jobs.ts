@@ -38,7 +38,7 @@ export interface JobStatus {
 export type JobEvent = { readonly type: 'progress' | 'state'; readonly status: JobStatus };
 type Listener = (event: JobEvent) => void;
 
-interface Job {
+interface WebJob {
   readonly id: string;
   readonly request: JobRequest;
   state: JobState;
@@ -89,9 +89,9 @@ export function isFinished(state: JobState): boolean {
 }
 
 export class JobQueue {
-  private readonly jobs = new Map<string, Job>();
-  private readonly waiting: Job[] = [];
-  private readonly running = new Set<Job>();
+  private readonly jobs = new Map<string, WebJob>();
+  private readonly waiting: WebJob[] = [];
+  private readonly running = new Set<WebJob>();
   private nextId = 1;
   private readonly keepFinished: number;
   private readonly maxQueued: number;
@@ -118,7 +118,7 @@ export class JobQueue {
     if (this.waiting.length >= this.maxQueued) throw new QueueFullError(`${this.waiting.length} jobs are already waiting; try again when one has finished`);
     const mine = [...this.jobs.values()].filter((j) => j.client === client && !isFinished(j.state)).length;
     if (mine >= this.maxPerClient) throw new QueueFullError(`you have ${mine} jobs waiting or running (at most ${this.maxPerClient}); wait for one to finish or cancel one`);
-    const job: Job = {
+    const job: WebJob = {
       id: `j${this.nextId++}`,
       request,
       state: 'queued',
@@ -205,7 +205,7 @@ export class JobQueue {
     await this.runner.close();
   }
 
-  private status(job: Job): JobStatus {
+  private status(job: WebJob): JobStatus {
     const r = job.result;
     return {
       id: job.id,
@@ -220,12 +220,12 @@ export class JobQueue {
     };
   }
 
-  private emit(job: Job, type: JobEvent['type']): void {
+  private emit(job: WebJob, type: JobEvent['type']): void {
     const event: JobEvent = { type, status: this.status(job) };
     for (const l of job.listeners) l(event);
   }
 
-  private finish(job: Job, state: JobState, error: string | null = null): void {
+  private finish(job: WebJob, state: JobState, error: string | null = null): void {
     job.state = state;
     job.error = error;
     job.preview = null;
@@ -250,7 +250,7 @@ export class JobQueue {
     }
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: WebJob): Promise<void> {
     const planned = plannedNfe(job.request.config);
     job.state = 'running';
     this.emit(job, 'state');

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { SOLVERS } from '../core/solvers.js';
-import { scenarioForPrompt, type ShippedModel } from '../models/shipped.js';
+import { scenarioForPrompt, type CardModel } from '../models/card-loader.js';
 import { latentShapeFor, type LatentGeometry } from '../models/family.js';
 import { PHYSICS_DEFAULTS, type SamplerConfig } from '../pipeline/config.js';
 import { samplerConfigFromOverrides, type SamplerOverrides } from '../pipeline/overrides.js';
@@ -76,7 +76,7 @@ export function samplerOverridesOf(r: Pick<GenerateRequest, 'refine' | 'solver' 
 }
 
 /** A request body (already JSON-parsed) → a queued job's request; UsageError names what is wrong or over `limits`. */
-export function jobRequestFrom(model: ShippedModel, body: unknown, limits: WorkLimits = DEFAULT_WORK_LIMITS): CardJobRequest {
+export function jobRequestFrom(model: CardModel, body: unknown, limits: WorkLimits = DEFAULT_WORK_LIMITS): CardJobRequest {
   const r = parseBody(GenerateRequestSchema, body);
   const scenario = scenarioForPrompt(model.card, r.prompt);
   const prompt = model.card.scenarios.find((s) => s.name === scenario)?.prompt ?? r.prompt;

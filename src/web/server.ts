@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../errors.js';
-import type { ShippedModel } from '../models/shipped.js';
+import type { CardModel } from '../models/card-loader.js';
 import { routeApi, type ApiContext } from './api.js';
 import { cardWebModel } from './card.js';
 import { HttpError, sendError } from './http.js';
@@ -71,12 +71,12 @@ async function listen(server: Server, host: string, port: number): Promise<strin
   return `http://${shownHost}:${address.port}`;
 }
 
-function isWebModel(model: ShippedModel | WebModel): model is WebModel {
+function isWebModel(model: CardModel | WebModel): model is WebModel {
   return 'jobRequest' in model;
 }
 
 /** Serve `model` (the physics model, or any WebModel such as a model folder's) until close(). */
-export async function startWebApp(model: ShippedModel | WebModel, options: WebAppOptions = {}): Promise<WebApp> {
+export async function startWebApp(model: CardModel | WebModel, options: WebAppOptions = {}): Promise<WebApp> {
   const web = isWebModel(model) ? model : cardWebModel(model);
   const queue = new JobQueue(web, options);
   const ctx: ApiContext = { model: web, queue, limits: options.limits ?? DEFAULT_WORK_LIMITS, streams: new Set() };

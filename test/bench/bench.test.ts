@@ -155,11 +155,29 @@ test('a changed default configuration reruns only the jobs it changes', async ()
   assert.equal(other.timing.jobsRun, 4, 'another model invalidates everything');
 });
 
+test('--first-sample runs later samples with the seeds and conditions those samples have in a run from 0', async () => {
+  const from0 = join(root, 'g0');
+  const from2 = join(root, 'g2');
+  await runBench(options(from0, { methods: ['pnp'], tasks: ['t2v'], samples: 3 }));
+  const later = (await runBench(options(from2, { methods: ['pnp'], tasks: ['t2v'], samples: 1, firstSample: 2 }))).results;
+  assert.equal(later.firstSample, 2);
+  const files = cacheFiles(from2).map((f) => f.split('/').pop());
+  assert.deepEqual([...new Set(files)], ['00002.json'], 'only sample 2 was run');
+  const metricsOf = (dir: string, index: string): unknown[] => {
+    const hit = cacheFiles(dir).filter((f) => f.endsWith(index)).sort();
+    return hit.map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { clips: { metrics: unknown }[] }).clips.map((c) => c.metrics));
+  };
+  assert.deepEqual(metricsOf(from2, '00002.json'), metricsOf(from0, '00002.json'));
+  assert.notDeepEqual(metricsOf(from0, '00000.json'), metricsOf(from0, '00002.json'), 'samples 0 and 2 differ');
+  assert.match(readFileSync(join(from2, 'results.md'), 'utf8'), /samples 2–2/);
+});
+
 test('bad options are usage errors before any model is loaded', async () => {
   const loader = mockLoader();
   const base = { ...options(join(root, 'f')), loadModel: (t: number) => loader.load(t) };
   await assert.rejects(runBench({ ...base, methods: ['pnp', 'nope'] }), /unknown method\(s\) nope/);
   await assert.rejects(runBench({ ...base, tasks: ['v2v'] }), /unknown task 'v2v'/);
   await assert.rejects(runBench({ ...base, samples: 0 }), /--samples must be a positive integer/);
+  await assert.rejects(runBench({ ...base, firstSample: -1 }), /--first-sample must be a non-negative integer/);
   assert.equal(loader.loaded, 0);
 });

@@ -3,7 +3,7 @@
 // benchmark runs in seconds.
 import { fileURLToPath } from 'node:url';
 import { GaussianMixtureModel } from '../../src/models/gmm.js';
-import type { ShippedModel } from '../../src/models/shipped.js';
+import type { CardModel } from '../../src/models/card-loader.js';
 import type { PatchPcaVae } from '../../src/models/vae.js';
 import { readPatchPcaVae } from '../../src/models/vae-file.js';
 import { makeWorld } from '../../src/world/config.js';
@@ -13,7 +13,7 @@ import { SCENARIOS, simulateClip } from '../../src/world/scenarios.js';
 const VAE_PATH = fileURLToPath(new URL('../../../models/physics/vae.json', import.meta.url));
 
 export interface MockLoader {
-  load(threads: number): Promise<ShippedModel>;
+  load(threads: number): Promise<CardModel>;
   /** Models loaded so far, and how many are still open. */
   loaded: number;
   open: number;
@@ -41,7 +41,7 @@ export function mockLoader(name = 'mock-physics', sha = 'a'.repeat(64)): MockLoa
   const state: MockLoader = {
     loaded: 0,
     open: 0,
-    async load(): Promise<ShippedModel> {
+    async load(): Promise<CardModel> {
       const { vae, gmm } = build();
       state.loaded++;
       state.open++;
@@ -67,7 +67,7 @@ export function mockLoader(name = 'mock-physics', sha = 'a'.repeat(64)): MockLoa
           disposed = true;
         },
       };
-      return model as unknown as ShippedModel;
+      return model as unknown as CardModel;
     },
   };
   return state;

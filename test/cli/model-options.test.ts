@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { loadModelFromFlags } from '../../src/cli/model-options.js';
 import { AutoguidedModel } from '../../src/models/autoguided.js';
-import { DEFAULT_MODEL_CARD, modelWeightsId } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD, modelWeightsId } from '../../src/models/card-loader.js';
 
 const shipped = JSON.parse(readFileSync(DEFAULT_MODEL_CARD, 'utf8')) as { autoguide?: { weight: number } };
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { AutoguidedModel } from '../../src/models/autoguided.js';
-import { formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { formatWeightsId, loadCardModel, modelWeightsId } from '../../src/models/card-loader.js';
 import type { ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
 import type { VelocityRequest } from '../../src/core/model.js';
 import type { LatentShape } from '../../src/core/tensor.js';
@@ -82,8 +82,8 @@ test('the sampler pipeline spends one NFE per guided velocity with autoguidance,
 test('a card that names an autoguide network loads it (sha256 checked) and computes the plain model when the guide is the same network', async () => {
   await withShippedCopy('autoguide-', 'guide.onnx', async ({ dir, card, sha, writeCard, corruptExtra }) => {
     const guidedCard = writeCard('guided.json', { ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: 0.5, fromSigma: 0.8 } });
-    const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
-    const guided = await loadShippedModel(guidedCard, { threads: 1 });
+    const single = await loadCardModel(join(dir, 'single.json'), { threads: 1 });
+    const guided = await loadCardModel(guidedCard, { threads: 1 });
     try {
       assert.ok(guided.network instanceof AutoguidedModel);
       assert.equal(formatWeightsId(modelWeightsId(guided.card)), `sha256 ${String(card.sha256).slice(0, 12)}…, autoguided by ${sha.slice(0, 12)}…, weight 0.5 from σ 0.8`);
@@ -93,8 +93,8 @@ test('a card that names an autoguide network loads it (sha256 checked) and compu
       await single.dispose();
     }
     corruptExtra();
-    await assert.rejects(loadShippedModel(guidedCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /guide\.onnx: sha256 .* does not match the model card/.test(e.message));
+    await assert.rejects(loadCardModel(guidedCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /guide\.onnx: sha256 .* does not match the model card/.test(e.message));
     const badCard = writeCard('bad.json', { ...card, autoguide: { onnx: 'guide.onnx', sha256: sha, weight: -1, fromSigma: 0.8 } });
-    await assert.rejects(loadShippedModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'autoguide\.weight'/.test(e.message));
+    await assert.rejects(loadCardModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'autoguide\.weight'/.test(e.message));
   });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
-import { DEFAULT_MODEL_CARD, loadCardNetwork } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD, loadCardNetwork } from '../../src/models/card-loader.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { CancelledError, ToolError, UsageError } from '../../src/errors.js';
 import { UNCONDITIONAL, type VelocityRequest } from '../../src/core/model.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NormalRng } from '../../src/core/rng.js';
 import type { VelocityModel } from '../../src/core/model.js';
-import { DEFAULT_MODEL_CARD } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD } from '../../src/models/card-loader.js';
 
 export interface ShippedCopy {
   readonly dir: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
-import { formatWeightsId, loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { formatWeightsId, loadCardModel, modelWeightsId } from '../../src/models/card-loader.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from '../../src/models/sigma-experts.js';
 import type { VelocityRequest } from '../../src/core/model.js';
 import type { LatentShape } from '../../src/core/tensor.js';
@@ -51,11 +51,11 @@ test('sigma-switched experts: the high-noise expert answers for σ ≥ fromSigma
 test('a card with a high-noise expert loads both files as one model, checks both sha256, and computes what the single model does when the expert is the same network', async () => {
   await withShippedCopy('experts-', 'high.onnx', async ({ dir, card, sha, writeCard, corruptExtra }) => {
     // The shipped card may itself name an expert and a guide: the single model is its low-noise network alone.
-    const single = await loadShippedModel(join(dir, 'single.json'), { threads: 1 });
+    const single = await loadCardModel(join(dir, 'single.json'), { threads: 1 });
     assert.ok(!(single.network instanceof SigmaSwitchedExperts));
     // The expert here is the same network, so the pair must compute exactly what the single model does.
     const pairCard = writeCard('pair.json', { ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 0.8 } });
-    const paired = await loadShippedModel(pairCard, { threads: 1 });
+    const paired = await loadCardModel(pairCard, { threads: 1 });
     try {
       assert.ok(paired.network instanceof SigmaSwitchedExperts);
       assert.equal((paired.network as SigmaSwitchedExperts).fromSigma, 0.8);
@@ -69,11 +69,11 @@ test('a card with a high-noise expert loads both files as one model, checks both
     }
 
     corruptExtra();
-    await assert.rejects(loadShippedModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /high\.onnx: sha256 .* does not match the model card/.test(e.message));
+    await assert.rejects(loadCardModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /high\.onnx: sha256 .* does not match the model card/.test(e.message));
     rmSync(join(dir, 'high.onnx'));
-    await assert.rejects(loadShippedModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /cannot read model file .*high\.onnx/.test(e.message));
+    await assert.rejects(loadCardModel(pairCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /cannot read model file .*high\.onnx/.test(e.message));
     const badCard = writeCard('bad.json', { ...card, highNoiseExpert: { onnx: 'high.onnx', sha256: sha, fromSigma: 1.5 } });
-    await assert.rejects(loadShippedModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'highNoiseExpert\.fromSigma'/.test(e.message));
+    await assert.rejects(loadCardModel(badCard, { threads: 1 }), (e: Error) => e instanceof UsageError && /field 'highNoiseExpert\.fromSigma'/.test(e.message));
   });
 });
 

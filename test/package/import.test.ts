@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as selfrefine from 'selfrefine';
-import { generateVideo, loadCardNetwork, loadShippedModel, OnnxVelocityModel, PHYSICS_DEFAULTS, plannedNfe, type SamplerConfig } from 'selfrefine';
+import { generateVideo, loadCardNetwork, loadCardModel, OnnxVelocityModel, PHYSICS_DEFAULTS, plannedNfe, type SamplerConfig } from 'selfrefine';
 import * as world from 'selfrefine/world';
 import * as evaluation from 'selfrefine/eval';
 
@@ -11,7 +11,7 @@ import * as evaluation from 'selfrefine/eval';
 const DOCUMENTED = {
   world: ['makeWorld', 'SCENARIOS', 'getScenario', 'simulateClip', 'simulate', 'renderClip', 'renderScene', 'exportDataset', 'loadDataset', 'writeDataset', 'generateTrueClips', 'clipInfoFromTruth', 'corruptClip'],
   eval: ['Tracker', 'trackVideo', 'clipMetrics', 'metricsFromTrack', 'evaluateBatch', 'evaluateVideos', 'evaluateDataset', 'setMetrics', 'buildReport', 'formatReport', 'bootstrapMean'],
-  root: ['loadShippedModel', 'loadCardNetwork', 'DEFAULT_MODEL_CARD', 'generateVideo', 'OnnxVelocityModel', 'loadFolderModel', 'sampleFolderModel', 'findPreset', 'runSampler', 'guidedVelocity', 'sampleUniPC', 'parsePlan', 'NormalRng', 'GaussianMixtureModel', 'readMixtureSpec', 'flowGrid', 'SwitchedExperts', 'UsageError'],
+  root: ['loadCardModel', 'loadCardNetwork', 'DEFAULT_MODEL_CARD', 'generateVideo', 'OnnxVelocityModel', 'loadFolderModel', 'sampleFolderModel', 'findPreset', 'runSampler', 'guidedVelocity', 'sampleUniPC', 'parsePlan', 'NormalRng', 'GaussianMixtureModel', 'readMixtureSpec', 'flowGrid', 'SwitchedExperts', 'UsageError'],
 };
 
 test("'selfrefine', 'selfrefine/world' and 'selfrefine/eval' export every name the docs show", () => {
@@ -29,7 +29,7 @@ test('from the package: load the shipped model, generate a short video with P&P,
   // 4 UniPC steps; P&P on steps 1-2 with K = 2 and no early exit: 4 + 2·2 = 8 NFE.
   const config: SamplerConfig = { ...PHYSICS_DEFAULTS, steps: 4, refine: { mode: 'pnp', plan: '1-2:2', tau: 0.25, earlyExit: false } };
   assert.equal(plannedNfe(config), 8);
-  const model = await loadShippedModel(undefined, { threads: 1 });
+  const model = await loadCardModel(undefined, { threads: 1 });
   try {
     const { frames: F, height: H, width: W } = model;
     const [C, latentF, h, w] = model.network.shape;

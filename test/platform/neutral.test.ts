@@ -19,7 +19,7 @@ const NEUTRAL_FILES = [
   'models/onnx/graph-serve.ts',
   'models/onnx/binding.ts',
   'models/folder/denoiser.ts',
-  'models/shipped-model.ts',
+  'models/card-model.ts',
   'models/autoguided.ts',
   'models/sigma-experts.ts',
   'io/gif.ts',
@@ -69,8 +69,8 @@ test('the import scan sees runtime imports, skips type-only ones, and catches a 
     "const m = await import('path');",
   ].join('\n');
   assert.deepEqual(runtimeImports(source), ['node:fs', './x.js', '../y.js', 'side-effect', 'path']);
-  // shipped.ts is the Node loader: it reaches node:url itself and node:fs through vae-file.ts and card-file.ts.
-  const problems = nodeImportsFrom(join(SRC, 'models/shipped.ts'));
+  // card-loader.ts is the Node loader: it reaches node:url itself and node:fs through vae-file.ts and card-file.ts.
+  const problems = nodeImportsFrom(join(SRC, 'models/card-loader.ts'));
   assert.ok(problems.some((p) => p.endsWith('node:url')), problems.join('\n'));
   assert.ok(problems.some((p) => p.startsWith('src/models/vae-file.ts: node:fs')), problems.join('\n'));
   assert.ok(problems.some((p) => p.startsWith('src/models/onnx/card-file.ts: node:fs')), problems.join('\n'));

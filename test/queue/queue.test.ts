@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Job, Queue } from 'bullmq';
 import { loadModelCard } from '../../src/models/onnx/card-file.js';
-import { DEFAULT_MODEL_CARD, modelWeightsId } from '../../src/models/shipped.js';
+import { DEFAULT_MODEL_CARD, modelWeightsId } from '../../src/models/card-loader.js';
 import { KEY_PREFIX, queueNameFor } from '../../src/queue/connection.js';
 import { runCli } from '../helpers/cli.js';
 import { spawnCli, startRedis, startWorker, waitFor } from '../helpers/redis.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Queue } from 'bullmq';
 import { generateVideo } from '../../src/pipeline/generate.js';
 import { gifBytes, videoFromPixels } from '../../src/io/video.js';
-import { loadShippedModel, modelWeightsId } from '../../src/models/shipped.js';
+import { loadCardModel, modelWeightsId } from '../../src/models/card-loader.js';
 import { startWebApp } from '../../src/web/server.js';
 import { KEY_PREFIX, queueNameFor } from '../../src/queue/connection.js';
 import { queueRunner } from '../../src/queue/web.js';
@@ -16,7 +16,7 @@ import { followEvents, postJob, QUICK } from '../web/helpers.js';
 test('serve --redis: a job runs on the worker with progress events and the same GIF; a cancel stops it there', async (t) => {
   const redis = await startRedis(t);
   await startWorker(t, redis.url);
-  const model = await loadShippedModel();
+  const model = await loadCardModel();
   t.after(() => model.dispose());
   const runner = await queueRunner(model, { url: redis.url, parallel: 4, scale: 8, fps: 8 });
   const app = await startWebApp(model, { port: 0, runner });

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
-import { loadShippedModel, type ShippedModel } from '../../src/models/shipped.js';
+import { loadCardModel, type CardModel } from '../../src/models/card-loader.js';
 import { startWebApp, type WebApp, type WebAppOptions } from '../../src/web/server.js';
 import type { JobStatus } from '../../src/web/jobs.js';
 
-export async function withApp<T>(options: WebAppOptions, body: (app: WebApp, model: ShippedModel) => Promise<T>): Promise<T> {
-  const model = await loadShippedModel();
+export async function withApp<T>(options: WebAppOptions, body: (app: WebApp, model: CardModel) => Promise<T>): Promise<T> {
+  const model = await loadCardModel();
   try {
     const app = await startWebApp(model, { port: 0, ...options });
     try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Wan2.1 480x832x81 (latent [16,21,60,104], 32,760 transformer tokens) end to end through `selfrefine generate`.
-#   bash bench/real-size.sh [REPO]     REPO: a built checkout (default: this one); results in docs/models-real-size.md
+#   bash perf/real-size.sh [REPO]     REPO: a built checkout (default: this one); results in docs/models-real-size.md
 # 1. The stand-in transformer with the public exports' I/O (tools/standin_transformer.py, built into a scratch
 #    folder) at the real size with P&P: peak RSS, wall and CPU time, sampling time per NFE.
 # 2. The tiny Wan2.1-architecture transformer (test/fixtures/wan-tiny/t2v: full attention over every token) at

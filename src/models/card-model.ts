@@ -1,5 +1,5 @@
 // The model that ships inside the repository, assembled from a loaded card: its ONNX network (with the high-noise
-// expert and the autoguide network the card names) plus its linear VAE. Platform-neutral: shipped.ts loads it from
+// expert and the autoguide network the card names) plus its linear VAE. Platform-neutral: card-loader.ts loads it from
 // disk with onnxruntime-node, src/browser/ over HTTP with onnxruntime-web.
 import { UsageError } from '../errors.js';
 import { formatShape, sameShape } from '../core/tensor.js';
@@ -9,7 +9,7 @@ import { AutoguidedModel } from './autoguided.js';
 import { SigmaSwitchedExperts, type ScenarioVelocityModel } from './sigma-experts.js';
 import type { PatchPcaVae } from './vae.js';
 
-export interface ShippedModel {
+export interface CardModel {
   readonly card: ModelCard;
   /** The ONNX network; the pair of them when the card names a high-noise expert; autoguided when it names a guide. */
   readonly network: ScenarioVelocityModel;
@@ -29,7 +29,7 @@ export interface AssembleOptions {
  * Start the card's networks on `backend` and pair them with `vae` (checked against the card's latent shape).
  * `readVae` runs after the networks have started; on any failure they are disposed again.
  */
-export async function assembleShippedModel(loaded: LoadedCard, cardPath: string, backend: OnnxBackend, readVae: (name: string) => PatchPcaVae | Promise<PatchPcaVae>, options: AssembleOptions = {}): Promise<ShippedModel> {
+export async function assembleCardModel(loaded: LoadedCard, cardPath: string, backend: OnnxBackend, readVae: (name: string) => PatchPcaVae | Promise<PatchPcaVae>, options: AssembleOptions = {}): Promise<CardModel> {
   const running = withGuideWeight(loaded, cardPath, options.guideWeight);
   const { card } = running;
   const network = await startNetwork(running, cardPath, backend);

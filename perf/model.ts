@@ -13,7 +13,7 @@ import { NormalRng } from '../src/core/rng.js';
 import { numel } from '../src/core/tensor.js';
 import { AutoguidedModel } from '../src/models/autoguided.js';
 import type { VelocityModel } from '../src/core/model.js';
-import { loadShippedModel } from '../src/models/shipped.js';
+import { loadCardModel } from '../src/models/card-loader.js';
 
 const json = process.argv.includes('--json');
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,7 +72,7 @@ async function medianMs(call: () => Promise<void>): Promise<number> {
  * started once), and of the whole guided evaluation at high noise when the card has an autoguide network.
  */
 async function onnxMs(threads: number): Promise<{ networks: number[]; guided: number | null }> {
-  const model = await loadShippedModel(undefined, { threads });
+  const model = await loadCardModel(undefined, { threads });
   try {
     const n = numel(model.network.shape);
     const x = new Float32Array(n);
