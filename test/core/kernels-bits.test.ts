@@ -13,18 +13,7 @@ import { sample } from '../../src/core/sample.js';
 import { explicitGrid } from '../../src/core/schedules.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import type { StepCoefficients } from '../../src/core/solvers.js';
-
-function arenaFor(floats: number): KernelArena {
-  const arena = KernelArena.create(floats);
-  assert.ok(arena !== null, 'WebAssembly SIMD is available on Node ≥ 20');
-  return arena;
-}
-
-function inArena(arena: KernelArena, a: Float32Array): Float32Array {
-  const copy = arena.float32(a.length);
-  copy.set(a);
-  return copy;
-}
+import { arenaFor, inArena, normals } from '../helpers/kernels.js';
 
 function words(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -37,12 +26,6 @@ function assertSameBits(actual: Float32Array, expected: Float32Array, what: stri
   for (let i = 0; i < x.length; i++) {
     if (x[i] !== y[i]) assert.fail(`${what}: element ${i} is 0x${x[i].toString(16)}, expected 0x${y[i].toString(16)}`);
   }
-}
-
-function normals(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  new NormalRng(seed).fill(a);
-  return a;
 }
 
 /** What a fill overwrites: normals with signed zeros, infinities and NaN sprinkled in. */

@@ -5,35 +5,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { KernelArena, sharedArena } from '../../src/core/kernels.js';
+import { sharedArena } from '../../src/core/kernels.js';
 import { perturb, refineIteration, UncertainRuns } from '../../src/core/refine.js';
 import { NormalRng } from '../../src/core/rng.js';
 import { sample } from '../../src/core/sample.js';
 import { explicitGrid } from '../../src/core/schedules.js';
 import type { LatentShape } from '../../src/core/tensor.js';
 import type { StepCoefficients } from '../../src/core/solvers.js';
+import { arenaFor, inArena, normals } from '../helpers/kernels.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-function arenaFor(floats: number): KernelArena {
-  const arena = KernelArena.create(floats);
-  assert.ok(arena !== null, 'WebAssembly SIMD is available on Node ≥ 20');
-  return arena;
-}
-
-/** A copy of `a` in the arena. */
-function inArena(arena: KernelArena, a: Float32Array): Float32Array {
-  const copy = arena.float32(a.length);
-  copy.set(a);
-  return copy;
-}
-
-function normals(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  new NormalRng(seed).fill(a);
-  for (let i = 0; i < n; i++) a[i] *= scale;
-  return a;
-}
 
 test('the committed kernel bytes are what kernels.wat compiles to', () => {
   execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: repoRoot, stdio: 'pipe' });
