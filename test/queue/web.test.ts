@@ -11,7 +11,7 @@ import { KEY_PREFIX, queueNameFor } from '../../src/queue/connection.js';
 import { queueRunner } from '../../src/queue/web.js';
 import { jobRequestFrom } from '../../src/web/request.js';
 import { startRedis, startWorker } from '../helpers/redis.js';
-import { followEvents, postJob, QUICK } from '../web/helpers.js';
+import { finishedJob, followEvents, postJob, QUICK } from '../web/helpers.js';
 
 test('serve --redis: a job runs on the worker with progress events and the same GIF; a cancel stops it there', async (t) => {
   const redis = await startRedis(t);
@@ -22,18 +22,12 @@ test('serve --redis: a job runs on the worker with progress events and the same 
   const app = await startWebApp(model, { port: 0, runner });
   try {
     const body = { prompt: 'a red ball falls and bounces on the floor', seed: 10, ...QUICK };
-    const { status, json } = await postJob(app, body);
-    assert.equal(status, 202);
-    const events = await followEvents(app, json.id);
-    const last = events[events.length - 1].status;
-    assert.equal(last.state, 'done', last.error ?? '');
-    const nfes = events.filter((e) => e.type === 'progress').map((e) => e.status.progress?.nfe ?? -1);
-    assert.ok(nfes.length >= QUICK.steps, `a progress event per step, got ${nfes.length}`);
+    const { id } = await finishedJob(app, body);
     const request = jobRequestFrom(model, body);
-    const gif = new Uint8Array(await (await fetch(`${app.url}/api/jobs/${json.id}/video.gif`)).arrayBuffer());
+    const gif = new Uint8Array(await (await fetch(`${app.url}/api/jobs/${id}/video.gif`)).arrayBuffer());
     const direct = await generateVideo(model, { scenario: request.scenario, config: request.config, seed: 10 });
     assert.deepEqual(gif, gifBytes(videoFromPixels(direct.pixels, model.frames, model.height, model.width), 8, 8));
-    assert.equal((await fetch(`${app.url}/api/jobs/${json.id}/mask.png`)).headers.get('content-type'), 'image/png');
+    assert.equal((await fetch(`${app.url}/api/jobs/${id}/mask.png`)).headers.get('content-type'), 'image/png');
 
     // 200 steps take seconds on the worker; cancel once it has reported progress.
     const long = await postJob(app, { prompt: 'drop-bounce', steps: 200, refine: 'none' });

@@ -46,6 +46,22 @@ export async function followEvents(app: WebApp, id: string): Promise<StreamEvent
     });
 }
 
+/**
+ * Submits a job, follows its stream to the end and checks what every finished job shows: 202, state done, at least
+ * one progress event per step, and an NFE that never goes back. Returns the job's id, last status and NFEs seen.
+ */
+export async function finishedJob(app: WebApp, body: { readonly steps: number }): Promise<{ id: string; last: JobStatus & { error?: string }; nfes: number[] }> {
+  const { status, json } = await postJob(app, body);
+  assert.equal(status, 202);
+  const events = await followEvents(app, json.id);
+  const last = events[events.length - 1].status as JobStatus & { error?: string };
+  assert.equal(last.state, 'done', last.error ?? '');
+  const nfes = events.filter((e) => e.type === 'progress').map((e) => e.status.progress?.nfe ?? -1);
+  assert.ok(nfes.length >= body.steps, `one progress event per step at least, got ${nfes.length}`);
+  assert.ok(nfes.every((n, i) => i === 0 || n >= nfes[i - 1]), `NFE never goes back: ${nfes.join(',')}`);
+  return { id: json.id, last, nfes };
+}
+
 /** Requests that keep a job short: 6 steps, one refined step of K = 1. */
 export const QUICK = { steps: 6, refine: 'pnp', plan: '1-2:1' } as const;
 

@@ -5,7 +5,7 @@ import { generateVideo } from '../../src/pipeline/generate.js';
 import { plannedNfe } from '../../src/pipeline/run.js';
 import { gifBytes, videoFromPixels } from '../../src/io/video.js';
 import { jobRequestFrom } from '../../src/web/request.js';
-import { followEvents, postJob, QUICK, withApp } from './helpers.js';
+import { finishedJob, followEvents, postJob, QUICK, withApp } from './helpers.js';
 
 test('web API: the model summary, bad requests refused with a message and a 4xx status', async () => {
   await withApp({}, async (app, model) => {
@@ -49,26 +49,19 @@ test('web API: the model summary, bad requests refused with a message and a 4xx 
 test('web API: a job streams its progress, then serves the same GIF bytes as generating directly', async () => {
   await withApp({}, async (app, model) => {
     const body = { prompt: 'a red ball falls and bounces on the floor', seed: 10, ...QUICK };
-    const { status, json } = await postJob(app, body);
-    assert.equal(status, 202);
-    const events = await followEvents(app, json.id);
-    const last = events[events.length - 1].status;
-    assert.equal(last.state, 'done', last.error ?? '');
-    const nfes = events.filter((e) => e.type === 'progress').map((e) => e.status.progress?.nfe ?? -1);
-    assert.ok(nfes.length >= QUICK.steps, `one progress event per step at least, got ${nfes.length}`);
-    assert.ok(nfes.every((n, i) => i === 0 || n >= nfes[i - 1]), `NFE never goes back: ${nfes.join(',')}`);
+    const { id, last } = await finishedJob(app, body);
     const request = jobRequestFrom(model, body);
     assert.equal(last.result?.nfe, plannedNfe(request.config));
     assert.equal(last.progress?.plannedNfe, plannedNfe(request.config));
     assert.equal(last.result?.hasMask, true);
 
-    const gif = new Uint8Array(await (await fetch(`${app.url}/api/jobs/${json.id}/video.gif`)).arrayBuffer());
+    const gif = new Uint8Array(await (await fetch(`${app.url}/api/jobs/${id}/video.gif`)).arrayBuffer());
     const direct = await generateVideo(model, { scenario: request.scenario, config: request.config, seed: 10 });
     assert.deepEqual(gif, gifBytes(videoFromPixels(direct.pixels, model.frames, model.height, model.width), 8, 8));
-    const mask = await fetch(`${app.url}/api/jobs/${json.id}/mask.png`);
+    const mask = await fetch(`${app.url}/api/jobs/${id}/mask.png`);
     assert.equal(mask.headers.get('content-type'), 'image/png');
     assert.deepEqual([...new Uint8Array(await mask.arrayBuffer()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-    assert.equal((await fetch(`${app.url}/api/jobs/${json.id}`, { method: 'DELETE' })).status, 409, 'a finished job cannot be cancelled');
+    assert.equal((await fetch(`${app.url}/api/jobs/${id}`, { method: 'DELETE' })).status, 409, 'a finished job cannot be cancelled');
 
     const plain = await postJob(app, { prompt: 'drop-bounce', seed: 1, steps: 4, refine: 'none' });
     const plainEnd = (await followEvents(app, plain.json.id)).pop()?.status;
