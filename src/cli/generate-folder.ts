@@ -11,7 +11,7 @@ import { writeNpy } from '../io/npy.js';
 import { loadFolderModel, readModelFolder, type FolderLayout, type FolderModel } from '../models/folder/folder.js';
 import type { GraphDevice, GraphOptions } from '../models/onnx/graph.js';
 import { findPreset, type SamplerConfig } from '../pipeline/config.js';
-import { sampleFolderModel } from '../pipeline/folder.js';
+import { folderPresetName, sampleFolderModel } from '../pipeline/folder.js';
 import { plannedNfe, type RunResult } from '../pipeline/run.js';
 import { padTextStates } from '../models/folder/text-states.js';
 import { WAN21_LATENT_RGB } from '../models/wan/preview.js';
@@ -76,8 +76,8 @@ export function parseSize(text: string): [number, number] {
 }
 
 /** The command's sampler settings: the named preset, or the folder's, or its family's, overridden flag by flag. */
-function configFor(flags: FolderFlags, folderPreset: string | undefined, family: string): SamplerConfig {
-  const preset = flags.preset ?? folderPreset ?? (family === 'cosmos' ? 'cosmos-predict2.5-2b' : 'wan2.1-t2v-1.3b');
+function configFor(flags: FolderFlags, layout: FolderLayout): SamplerConfig {
+  const preset = flags.preset ?? folderPresetName(layout);
   return samplerConfigFromFlags({ ...flags, preset }, findPreset(preset).config);
 }
 
@@ -116,7 +116,7 @@ function checkFolderFlags(flags: FolderFlags): FolderRequest {
   const fps = flags.fps !== undefined ? parseInteger(flags.fps, '--fps', 1) : WAN_FPS;
   const frames = parseInteger(flags.frames ?? String(DEFAULT_FRAMES), '--frames', 1);
   const [width, height] = parseSize(flags.size ?? DEFAULT_SIZE);
-  const config = configFor(flags, layout.config.preset, layout.config.family ?? 'wan');
+  const config = configFor(flags, layout);
   if (flags.prompt === undefined && flags.promptEmbeds === undefined) {
     throw new UsageError('a model folder needs --prompt TEXT (with its text_encoder/ and tokenizer/) or --prompt-embeds FILE (text-encoder states)');
   }
