@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { gifBytes, maskPicture, readPngPixels, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
+import { gifBytes, readPngPixels, stepMaskPicture, videoFromPixels, writeMp4, writePngFrames } from '../io/video.js';
 import { scenarioForPrompt, type CardModel } from '../models/card-loader.js';
 import { addModelOptions, loadModelFromFlags, type ModelFlags } from './model-options.js';
 import { PHYSICS_DEFAULTS } from '../pipeline/config.js';
@@ -124,8 +124,7 @@ async function runGenerate(model: CardModel, flags: GenerateFlags): Promise<void
   const mp4 = flags.mp4 !== false && writeMp4(`${stem}.mp4`, rgb, scale, fps);
   if (flags.maskVideo === true) {
     const [, , h, w] = model.network.shape;
-    const rows = video.masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, F, H, W) }));
-    writeFileAtomic(`${stem}.mask.png`, maskPicture(rows, h, w, Math.max(1, Math.round(scale / 2))));
+    writeFileAtomic(`${stem}.mask.png`, stepMaskPicture(video.masks, F, H, W, h, w, Math.max(1, Math.round(scale / 2))));
   }
   report(flags, { out: flags.out, frames: F, nfe: video.nfe, nfeSaved: video.nfeSaved, seconds: Number(seconds.toFixed(2)), mp4 });
 }

@@ -154,6 +154,20 @@ export function maskPicture(rows: readonly MaskRow[], maskHeight: number, maskWi
   return pngBytes(rgb, outW, outH, scale);
 }
 
+/** One refined step as the sampler records it: x̂0 as pixels in [−1, 1], [3, F, H, W], and its mask [F, h, w]. */
+export interface StepMask {
+  readonly step: number;
+  readonly uncertainFraction: number;
+  readonly certain: Uint8Array;
+  readonly x0Pixels: Float32Array;
+}
+
+/** maskPicture of recorded steps whose x̂0 are pixels (generate's .mask.png and the web's mask.png). */
+export function stepMaskPicture(masks: readonly StepMask[], frames: number, height: number, width: number, maskHeight: number, maskWidth: number, scale: number): Buffer {
+  const rows = masks.map((m) => ({ step: m.step, uncertainFraction: m.uncertainFraction, certain: m.certain, x0: videoFromPixels(m.x0Pixels, frames, height, width) }));
+  return maskPicture(rows, maskHeight, maskWidth, scale);
+}
+
 /**
  * Up to `maxFrames` frames of a video, evenly spaced from the first to the last, side by side with a 1-pixel white
  * gap, as an interleaved RGB image (for pngBytes).
